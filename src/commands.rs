@@ -1,0 +1,168 @@
+//! What each CLI command does. `main` parses the command line and calls [`run`].
+
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::DFParser;
+use datafusion::sql::sqlparser::dialect::{GenericDialect, dialect_from_str};
+
+use crate::cli::{Cli, Command, Format, GenerateArgs, SqlArgs};
+use crate::error::{Error, Result};
+use crate::generate::{GenerateOptions, generate};
+use crate::output::{self, Sink};
+use crate::{register, repl, session_context};
+
+/// Runs one command of the command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Generate(args) => run_generate(args).await,
+        command => {
+            let ctx = session_context();
+            let lake = register(&ctx, &cli.lake).await?;
+            match command {
+                Command::Sql(SqlArgs {
+                    sql: Some(sql),
+                    format,
+                    output,
+                }) => run_sql(&ctx, &sql, format, output.as_deref()).await,
+                Command::Sql(SqlArgs {
+                    sql: None, format, ..
+                }) => repl::run(&ctx, format).await,
+                Command::Tables => print_tables(&ctx, &lake).await,
+                Command::Describe { table } => {
+                    let sql = format!("describe {}", quote_ident(&table));
+                    run_sql(&ctx, &sql, Format::Table, None).await
+                }
+                Command::Generate(_) => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+/// Runs every statement of `sql` in order, writing each result; the result
+/// of the last statement goes to `output` when one is given.
+pub async fn run_sql(
+    ctx: &SessionContext,
+    sql: &str,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> Result<()> {
+    let dialect = ctx
+        .state()
+        .config()
+        .options()
+        .sql_parser
+        .dialect
+        .to_string();
+    let dialect = dialect_from_str(&dialect).unwrap_or_else(|| Box::new(GenericDialect {}));
+    let statements = DFParser::parse_sql_with_dialect(sql, dialect.as_ref())
+        .map_err(datafusion::error::DataFusionError::from)?;
+    if statements.is_empty() {
+        return Err(Error::Parameter {
+            name: "sql".into(),
+            reason: "no SQL statement given".into(),
+        });
+    }
+    let last = statements.len() - 1;
+    for (i, statement) in statements.into_iter().enumerate() {
+        let plan = ctx.state().statement_to_plan(statement).await?;
+        let df = ctx.execute_logical_plan(plan).await?;
+        let stream = df.execute_stream().await?;
+        let sink = match output {
+            Some(path) if i == last => Sink::File(path),
+            _ => Sink::Stdout,
+        };
+        output::write(stream, format, sink).await?;
+    }
+    Ok(())
+}
+
+async fn print_tables(ctx: &SessionContext, lake: &crate::Lake) -> Result<()> {
+    println!("lake: {}", lake.url);
+    let width = lake.tables.iter().map(|t| t.name.len()).max().unwrap_or(5);
+    println!(
+        "{:width$}  {:>7}  {:>12}  {:>12}  partitions  sort order",
+        "table", "files", "rows", "bytes"
+    );
+    for t in &lake.tables {
+        let files = if t.files == 0 {
+            "absent".to_string()
+        } else {
+            t.files.to_string()
+        };
+        println!(
+            "{:width$}  {:>7}  {:>12}  {:>12}  {:10}  {}",
+            t.name,
+            files,
+            t.rows,
+            t.bytes,
+            if t.partitions.is_empty() {
+                "-".to_string()
+            } else {
+                t.partitions.join("/")
+            },
+            if t.sort_order.is_empty() {
+                "-".to_string()
+            } else {
+                t.sort_order.join(", ")
+            },
+        );
+    }
+    let views = ctx
+        .sql(
+            "select table_name from information_schema.tables where table_type = 'VIEW' order by 1",
+        )
+        .await?
+        .collect()
+        .await?;
+    let names: Vec<String> = views
+        .iter()
+        .flat_map(|b| {
+            let col = arrow::compute::cast(b.column(0), &arrow::datatypes::DataType::Utf8)
+                .expect("string column");
+            arrow::array::AsArray::as_string::<i32>(&col)
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !names.is_empty() {
+        println!("views: {}", names.join(", "));
+    }
+    Ok(())
+}
+
+fn quote_ident(name: &str) -> String {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+    {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+async fn run_generate(args: GenerateArgs) -> Result<()> {
+    let options = GenerateOptions {
+        conversations: args.conversations,
+        seed: args.seed,
+        out: args.out,
+        workspaces: args.workspaces,
+        start: args.start,
+        days: args.days,
+        force: args.force,
+    };
+    let started = std::time::Instant::now();
+    let summary = tokio::task::spawn_blocking(move || generate(&options))
+        .await
+        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))??;
+    eprintln!(
+        "wrote {} conversations, {} events in {} files ({} bytes) in {:.1?}",
+        summary.conversations,
+        summary.events,
+        summary.files,
+        summary.bytes,
+        started.elapsed()
+    );
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! The `convlake` binary, run as a user runs it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::common::{EVENTS, lake_with, required_batch};
+
+fn convlake(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args(args)
+        .env_remove("CONVLAKE_LAKE")
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn sql_counts_events_by_type_as_csv() {
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let lake = dir.path().to_str().unwrap();
+    let out = convlake(&[
+        "--lake",
+        lake,
+        "sql",
+        "--format",
+        "csv",
+        "select event_type, count(*) as n from events group by 1 order by 1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "event_type,n\nconversation_closed,1\nconversation_opened,1\nmessage,2\n"
+    );
+}
+
+#[test]
+fn sql_on_the_default_sample_lake_answers() {
+    let out = convlake(&[
+        "sql",
+        "select event_type, count(*) from events group by 1 order by 1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for t in [
+        "assignee_changed",
+        "conversation_closed",
+        "conversation_opened",
+        "handover",
+        "message",
+    ] {
+        assert!(text.contains(t), "{t} missing from\n{text}");
+    }
+}
+
+#[test]
+fn json_lines_and_several_statements() {
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let lake = dir.path().to_str().unwrap();
+    let out = convlake(&[
+        "--lake",
+        lake,
+        "sql",
+        "-f",
+        "json",
+        "select 1 as a; select count(*) as n from events where event_type = 'message'",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "{\"a\":1}\n{\"n\":2}\n");
+}
+
+#[test]
+fn parquet_output_file_holds_the_result() {
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let lake = dir.path().to_str().unwrap();
+    let target = dir.path().join("export.parquet");
+    let out = convlake(&[
+        "--lake",
+        lake,
+        "sql",
+        "-f",
+        "parquet",
+        "-o",
+        target.to_str().unwrap(),
+        "select event_id from events order by ts",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = std::fs::File::open(&target).unwrap();
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 1024).unwrap();
+    let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(rows, 4);
+}
+
+#[test]
+fn bad_sql_names_the_position_and_fails() {
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let lake = dir.path().to_str().unwrap();
+    let out = convlake(&["--lake", lake, "sql", "select event_type fro events"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("Line: 1, Column: "), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn a_failing_query_writes_no_output_file() {
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let lake = dir.path().to_str().unwrap();
+    let target = dir.path().join("out.csv");
+    // Fails while running (a cast of every event_id), not while planning.
+    let out = convlake(&[
+        "--lake",
+        lake,
+        "sql",
+        "-f",
+        "csv",
+        "-o",
+        target.to_str().unwrap(),
+        "select cast(event_id as int) from events",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("Cannot cast string 'e1'"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["events"], "no output and no temporary file is left");
+}
+
+#[test]
+fn a_bad_lake_fails_with_the_file_named_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("events/part-0.parquet");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, b"PAR1 truncated").unwrap();
+    let target = dir.path().join("out.csv");
+    let out = convlake(&[
+        "--lake",
+        dir.path().to_str().unwrap(),
+        "sql",
+        "-o",
+        target.to_str().unwrap(),
+        "select 1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "cannot read Parquet file 'file://{}'",
+            bad.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!target.exists());
+}
+
+#[test]
+fn prompt_reads_statements_until_semicolon_and_survives_errors() {
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "--lake",
+            dir.path().to_str().unwrap(),
+            "sql",
+            "--format",
+            "csv",
+        ])
+        .env("HOME", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"select nope from events;\nselect count(*)\n  as n from events;\n\\q\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "n\n4\n");
+    assert!(
+        stderr(&out).contains("nope"),
+        "the error is shown: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn tables_and_describe() {
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let lake = dir.path().to_str().unwrap();
+    let out = convlake(&["--lake", lake, "tables"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let events = text.lines().find(|l| l.starts_with("events")).unwrap();
+    assert_eq!(
+        events.split_whitespace().collect::<Vec<_>>()[..4],
+        [
+            "events",
+            "1",
+            "4",
+            events.split_whitespace().nth(3).unwrap()
+        ]
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("contacts") && l.contains("absent")),
+        "{text}"
+    );
+
+    let out = convlake(&["--lake", lake, "describe", "events"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("| ts ") && text.contains("Timestamp(µs, \"UTC\")"),
+        "{text}"
+    );
+}
+
+#[test]
+fn generate_refuses_a_non_empty_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.txt"), b"precious").unwrap();
+    let out = convlake(&[
+        "generate",
+        "--conversations",
+        "10",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("'--out'"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(dir.path().join("keep.txt")).unwrap(),
+        b"precious"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}

@@ -1,0 +1,7 @@
+//! convlake's integration tests: one test binary, modules by subject.
+
+mod bad_input;
+mod cli;
+mod common;
+mod lake;
+mod sample;

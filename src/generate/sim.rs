@@ -684,7 +684,8 @@ impl<'w> Sim<'w> {
                 _ => self.agent_flow(ws),
             };
         }
-        let status = 1 + choose(&mut self.rng, &[0.60, 0.14, 0.12, 0.14]) as u8;
+        let status = [H_SUCCESSFUL, H_CANCELLED, H_DISABLED, H_INCOMPLETE]
+            [choose(&mut self.rng, &[0.60, 0.14, 0.12, 0.14])];
         let th = self.last + logu(&mut self.rng, 1.0, 30.0);
         self.push(Ev {
             ts: th,

@@ -29,8 +29,48 @@ pub enum Command {
         /// The table or view to describe
         table: String,
     },
+    /// Print a report page, every component in order
+    #[command(subcommand)]
+    Report(Report),
     /// Write a realistic lake of generated events
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Report {
+    /// respond.io's Conversations report (seed 000)
+    Conversations(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Period: today, yesterday, last_7_days, last_14_days, last_30_days, this_month, last_month, all, or START/END
+    #[arg(long, default_value = "last_7_days")]
+    pub period: String,
+
+    /// IANA time zone of the period's days (and of groupings where a workspace has none)
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+
+    /// The report's "now": an RFC 3339 timestamp, or 'latest' for the newest event in the lake
+    #[arg(long, default_value = "latest")]
+    pub as_of: String,
+
+    /// Workspaces to report on, comma-separated (default: all)
+    #[arg(long)]
+    pub workspace: Option<String>,
+
+    /// A filter KEY=VALUE[,VALUE...], repeatable (e.g. opened_source=paid_ads)
+    #[arg(long)]
+    pub filter: Vec<String>,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+
+    /// Rows of the conversation list to show
+    #[arg(long, default_value_t = 10)]
+    pub rows: usize,
 }
 
 #[derive(Debug, Args)]

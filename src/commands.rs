@@ -4,11 +4,11 @@ use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::{GenericDialect, dialect_from_str};
 
-use crate::cli::{Cli, Command, Format, GenerateArgs, SqlArgs};
+use crate::cli::{Cli, Command, Format, GenerateArgs, Report, SqlArgs};
 use crate::error::{Error, Result};
 use crate::generate::{GenerateOptions, generate};
 use crate::output::{self, Sink};
-use crate::{register, repl, session_context};
+use crate::{register, repl, report, session_context};
 
 /// Runs one command of the command line.
 pub async fn run(cli: Cli) -> Result<()> {
@@ -27,6 +27,9 @@ pub async fn run(cli: Cli) -> Result<()> {
                     sql: None, format, ..
                 }) => repl::run(&ctx, format).await,
                 Command::Tables => print_tables(&ctx, &lake).await,
+                Command::Report(Report::Conversations(args)) => {
+                    report::conversations(&ctx, &args).await
+                }
                 Command::Describe { table } => {
                     let sql = format!("describe {}", quote_ident(&table));
                     run_sql(&ctx, &sql, Format::Table, None).await
@@ -66,6 +69,14 @@ pub async fn run_sql(
         let plan = ctx.state().statement_to_plan(statement).await?;
         let df = ctx.execute_logical_plan(plan).await?;
         let stream = df.execute_stream().await?;
+        // SET, CREATE and the like answer with no columns: nothing to show.
+        if stream.schema().fields().is_empty() {
+            let mut stream = stream;
+            while let Some(batch) = futures::StreamExt::next(&mut stream).await {
+                batch?;
+            }
+            continue;
+        }
         let sink = match output {
             Some(path) if i == last => Sink::File(path),
             _ => Sink::Stdout,

@@ -26,6 +26,14 @@ pub enum Error {
         source: parquet::errors::ParquetError,
     },
 
+    /// Writing a Parquet file failed.
+    #[error("cannot write Parquet file '{file}'")]
+    ParquetWrite {
+        file: String,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+
     /// A required column is absent from a file.
     #[error("file '{file}': required column '{column}' ({expected}) is missing")]
     MissingColumn {

@@ -16,7 +16,9 @@ pub mod generate;
 pub mod lake;
 pub mod output;
 pub mod repl;
+pub mod report;
 pub mod schema;
+pub mod views;
 
 use datafusion::execution::FunctionRegistry;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -33,19 +35,21 @@ pub fn session_context() -> SessionContext {
     let config = SessionConfig::new()
         .with_information_schema(true)
         // Keep the files' declared order rather than re-sorting for parallelism.
-        .set_bool("datafusion.optimizer.prefer_existing_sort", true);
+        .set_bool("datafusion.optimizer.prefer_existing_sort", true)
+        // The report parameters: `SET convlake.period = 'last_7_days'`, ...
+        .with_option_extension(convlake_udfs::report_config::ReportConfig::default());
     SessionContext::new_with_config(config)
 }
 
 /// Registers everything convlake adds onto `ctx`: its functions, the
 /// lake's object store, the lake's tables (`events` checked against
-/// SPEC.md §1.1, dimensions empty where absent). The CLI, the servers and
+/// SPEC.md §1.1, dimensions empty where absent) and the report views of
+/// `sql/`. The CLI, the servers and
 /// the tests all call this one function.
 pub async fn register(ctx: &SessionContext, lake: &str) -> Result<Lake> {
-    let mut state = ctx.state();
-    convlake_udfs::register_all(&mut state as &mut dyn FunctionRegistry)?;
-    for udf in convlake_udfs::scalar_functions() {
-        ctx.register_udf(udf.as_ref().clone());
-    }
-    lake::open(ctx, lake).await
+    // A SessionContext shares its state with its clones.
+    convlake_udfs::register_all(&mut ctx.clone() as &mut dyn FunctionRegistry)?;
+    let lake = lake::open(ctx, lake).await?;
+    views::register(ctx).await?;
+    Ok(lake)
 }

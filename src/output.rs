@@ -117,7 +117,7 @@ async fn write_to<W: Write + Send>(
                 .build();
             let mut writer =
                 ArrowWriter::try_new(&mut out, schema.clone(), Some(props)).map_err(|source| {
-                    Error::Parquet {
+                    Error::ParquetWrite {
                         file: path.display().to_string(),
                         source,
                     }
@@ -125,12 +125,12 @@ async fn write_to<W: Write + Send>(
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 rows += batch.num_rows() as u64;
-                writer.write(&batch).map_err(|source| Error::Parquet {
+                writer.write(&batch).map_err(|source| Error::ParquetWrite {
                     file: path.display().to_string(),
                     source,
                 })?;
             }
-            writer.close().map_err(|source| Error::Parquet {
+            writer.close().map_err(|source| Error::ParquetWrite {
                 file: path.display().to_string(),
                 source,
             })?;

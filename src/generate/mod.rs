@@ -19,6 +19,7 @@
 //! Everything is written into a sibling temporary directory first and
 //! renamed to `out` once complete.
 
+mod event;
 mod sim;
 mod world;
 mod write;
@@ -32,7 +33,8 @@ use chrono::{Datelike, Days, NaiveDate, Timelike};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use self::sim::{DAY, HOUR, MIN, NewContact, Sim, local_time, mix, unit};
+use self::event::{DAY, Ev, HOUR, MIN};
+use self::sim::{NewContact, Sim, local_time, mix, unit};
 use self::world::World;
 use self::write::{CONTACTS_CHUNK, ContactsOut, Written, write_dimensions, write_events};
 use crate::error::{Error, Result};
@@ -372,7 +374,7 @@ fn flush(
     world: &World,
     dir: &Path,
     part_no: &mut u32,
-    part: &mut Vec<sim::Ev>,
+    part: &mut Vec<Ev>,
     written: &mut Written,
 ) -> Result<()> {
     if part.is_empty() {

@@ -5,170 +5,8 @@ use chrono::{Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::event::*;
 use super::world::{World, pick};
-
-pub(super) const SEC: i64 = 1_000_000;
-pub(super) const MIN: i64 = 60 * SEC;
-pub(super) const HOUR: i64 = 60 * MIN;
-pub(super) const DAY: i64 = 24 * HOUR;
-
-/// Share of events delivered late (in the day's `late-00000.parquet`).
-pub(super) const LATE_RATE: f64 = 0.002;
-/// Share of events delivered twice.
-pub(super) const DUPLICATE_RATE: f64 = 0.003;
-
-/// "No value" for the id columns of [`Ev`].
-pub(super) const NONE: u32 = u32::MAX;
-
-// Codes of the low-cardinality columns: an index into these tables, 0 = NULL.
-pub(super) const EVENT_TYPES: [&str; 5] = [
-    "conversation_opened",
-    "conversation_closed",
-    "assignee_changed",
-    "message",
-    "handover",
-];
-pub(super) const OPENED: u8 = 0;
-pub(super) const CLOSED: u8 = 1;
-pub(super) const ASSIGNED: u8 = 2;
-pub(super) const MESSAGE: u8 = 3;
-pub(super) const HANDOVER: u8 = 4;
-
-pub(super) const SOURCES: [&str; 12] = [
-    "",
-    "user",
-    "contact",
-    "workflow",
-    "api",
-    "zapier",
-    "make",
-    "paid_ads",
-    "bot",
-    "blocked",
-    "contact_merged",
-    "contact_deleted",
-];
-const S_USER: u8 = 1;
-const S_CONTACT: u8 = 2;
-const S_WORKFLOW: u8 = 3;
-const S_API: u8 = 4;
-const S_ZAPIER: u8 = 5;
-const S_MAKE: u8 = 6;
-const S_PAID_ADS: u8 = 7;
-const S_BOT: u8 = 8;
-const S_BLOCKED: u8 = 9;
-const S_MERGED: u8 = 10;
-const S_DELETED: u8 = 11;
-
-pub(super) const DETAILS: [&str; 3] = ["", "meta", "tiktok"];
-const D_META: u8 = 1;
-const D_TIKTOK: u8 = 2;
-
-pub(super) const DIRECTIONS: [&str; 3] = ["", "incoming", "outgoing"];
-const INCOMING: u8 = 1;
-const OUTGOING: u8 = 2;
-
-pub(super) const SENDERS: [&str; 8] = [
-    "",
-    "contact",
-    "user",
-    "bot",
-    "workflow",
-    "broadcast",
-    "api",
-    "integration",
-];
-const BY_CONTACT: u8 = 1;
-const BY_USER: u8 = 2;
-const BY_BOT: u8 = 3;
-const BY_WORKFLOW: u8 = 4;
-const BY_BROADCAST: u8 = 5;
-const BY_API: u8 = 6;
-const BY_INTEGRATION: u8 = 7;
-
-pub(super) const CATEGORIES: [&str; 7] = [
-    "",
-    "Support",
-    "Sales",
-    "Billing",
-    "Technical",
-    "Feedback",
-    "Spam",
-];
-const C_SPAM: u8 = 6;
-
-/// Closing-note summaries, by category (index into [`SUMMARIES`]).
-pub(super) const SUMMARIES: [&str; 19] = [
-    "",
-    "Order status given",
-    "Delivery address changed",
-    "Product question answered",
-    "Appointment booked",
-    "Quote sent",
-    "Interested, follow up next week",
-    "Upgraded to premium plan",
-    "Refund issued",
-    "Invoice copy sent",
-    "Payment method updated",
-    "Login issue fixed",
-    "Bug reported to product team",
-    "Configuration explained",
-    "Positive feedback",
-    "Complaint about waiting time",
-    "Spam message",
-    "Duplicate conversation",
-    "No answer from customer",
-];
-/// For category `c` (1-based), the range of its summaries.
-const SUMMARY_RANGES: [(u8, u8); 7] = [
-    (0, 0),
-    (1, 4),
-    (4, 8),
-    (8, 11),
-    (11, 14),
-    (14, 16),
-    (16, 18),
-];
-
-pub(super) const HANDOVER_STATUSES: [&str; 5] =
-    ["", "successful", "cancelled", "disabled", "incomplete"];
-const H_SUCCESSFUL: u8 = 1;
-const H_CANCELLED: u8 = 2;
-const H_DISABLED: u8 = 3;
-const H_INCOMPLETE: u8 = 4;
-
-/// One event, compact: ids are numbers (rendered as strings when written),
-/// enumerations are codes into the tables above.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Ev {
-    pub ts: i64,
-    pub conversation: u64,
-    pub seq: u64,
-    /// Message number, 0 when not a message.
-    pub message: u64,
-    pub contact: u32,
-    pub ws: u16,
-    pub kind: u8,
-    pub source: u8,
-    pub detail: u8,
-    pub direction: u8,
-    pub sender: u8,
-    pub category: u8,
-    pub summary: u8,
-    pub handover: u8,
-    pub channel: u32,
-    pub actor: u32,
-    pub team: u32,
-    pub assignee: u32,
-    pub establishment: u32,
-}
-
-impl Ev {
-    /// The order of rows inside an events file.
-    pub fn sort_key(&self) -> (u16, u64, i64, u64) {
-        (self.ws, self.conversation, self.ts, self.seq)
-    }
-}
 
 /// A contact met for the first time, for the `contacts` table.
 pub(super) struct NewContact {
@@ -213,6 +51,8 @@ pub(super) struct Sim<'w> {
     channel_type: &'static str,
     assignee: Option<usize>,
     first_unanswered: Option<i64>,
+    /// An agent has written in the conversation.
+    replied: bool,
     last: i64,
 }
 
@@ -302,6 +142,7 @@ impl<'w> Sim<'w> {
             channel_type: "",
             assignee: None,
             first_unanswered: None,
+            replied: false,
             last: 0,
         }
     }
@@ -389,6 +230,7 @@ impl<'w> Sim<'w> {
         self.channel_type = world.channels[channel].channel_type;
         self.assignee = assignee;
         self.first_unanswered = None;
+        self.replied = false;
         self.last = t0;
 
         let team = assignee
@@ -506,6 +348,7 @@ impl<'w> Sim<'w> {
     fn outgoing(&mut self, ts: i64, sender: u8, actor: Option<usize>) {
         if sender == BY_USER {
             self.first_unanswered = None;
+            self.replied = true;
         }
         let actor = actor.map_or(NONE, |u| u as u32);
         let team = if actor == NONE {
@@ -637,13 +480,14 @@ impl<'w> Sim<'w> {
     /// Chatbot first: welcome, questions, maybe a new session after a
     /// pause, maybe a handover to a human.
     fn bot_flow(&mut self, ws: usize, t0: i64, source: u8) -> End {
-        let greet_first =
-            self.rng
-                .random_bool(if source == S_PAID_ADS || self.channel_type == "webchat" {
-                    0.75
-                } else {
-                    0.3
-                });
+        // A click on an ad or on the web chat widget opens the conversation
+        // and the bot greets; elsewhere the customer's message opens it.
+        let greet = match (source, self.channel_type) {
+            (S_PAID_ADS, _) => 0.75,
+            (_, "webchat") => 0.6,
+            _ => 0.1,
+        };
+        let greet_first = self.rng.random_bool(greet);
         if greet_first {
             let t = t0 + logu(&mut self.rng, 0.2, 3.0);
             self.bot_says(t);
@@ -755,7 +599,7 @@ impl<'w> Sim<'w> {
             .rng
             .random_bool(0.15)
             .then(|| self.rng.random_range(0..rounds));
-        let unassign_mid = rounds > 1 && self.rng.random_bool(0.03);
+        let unassign_mid = rounds > 1 && self.rng.random_bool(0.04);
         for round in 0..rounds {
             if round > 0 {
                 let gap = if self.rng.random_bool(0.85) {
@@ -899,7 +743,7 @@ impl<'w> Sim<'w> {
                 (source, None)
             }
             End::Agent => {
-                if self.rng.random_bool(0.12) {
+                if self.replied && self.rng.random_bool(0.12) {
                     // "Thanks!": the last message is the customer's.
                     let t = self.last + logu(&mut self.rng, 10.0, 3600.0);
                     self.incoming(t);
@@ -910,7 +754,7 @@ impl<'w> Sim<'w> {
                     _ => logu(&mut self.rng, 8.0 * 3600.0, 4.0 * 86_400.0),
                 };
                 let t = self.last + gap;
-                if self.assignee.is_some() && self.rng.random_bool(0.04) {
+                if self.assignee.is_some() && self.rng.random_bool(0.06) {
                     // Un-assigned right before closing.
                     let at = t - logu(&mut self.rng, 1.0, 60.0).min(gap / 2);
                     let actor = if self.rng.random_bool(0.5) {
@@ -943,15 +787,34 @@ impl<'w> Sim<'w> {
             }
         };
         let (category, summary) = match source {
-            S_BLOCKED => (C_SPAM, 16),
-            S_MERGED => (0, if self.rng.random_bool(0.5) { 17 } else { 0 }),
+            S_BLOCKED => (C_SPAM, SUMMARY_SPAM),
+            S_MERGED => (
+                0,
+                if self.rng.random_bool(0.5) {
+                    SUMMARY_DUPLICATE
+                } else {
+                    0
+                },
+            ),
             S_DELETED => (0, 0),
+            S_BOT => {
+                // The bot files few closing notes.
+                let c = choose(&mut self.rng, &[0.55, 0.25, 0.12, 0.08]) as u8;
+                (
+                    c,
+                    if c != 0 && self.rng.random_bool(0.7) {
+                        SUMMARY_BY_BOT
+                    } else {
+                        0
+                    },
+                )
+            }
             _ => {
                 let c = choose(&mut self.rng, &[0.13, 0.36, 0.20, 0.14, 0.10, 0.05, 0.02]) as u8;
                 let (lo, hi) = SUMMARY_RANGES[c as usize];
                 let summary = if c == 0 || self.rng.random_bool(0.1) {
                     if self.first_unanswered.is_some() && self.rng.random_bool(0.3) {
-                        18
+                        SUMMARY_NO_ANSWER
                     } else {
                         0
                     }

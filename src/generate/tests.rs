@@ -355,21 +355,20 @@ fn lake_has_every_case_and_keeps_its_invariants() {
         {
             waiting += 1;
         }
-        if let Some(first_in) = messages
+        let first_in = messages
             .iter()
-            .find(|m| m.get("direction") == Some("incoming"))
-        {
-            if let Some(reply) = messages
+            .find(|m| m.get("direction") == Some("incoming"));
+        if let Some(first_in) = first_in
+            && let Some(reply) = messages
                 .iter()
                 .find(|m| m.ts > first_in.ts && m.get("sender_type") == Some("user"))
-            {
-                let hours = (reply.ts - first_in.ts) as f64 / HOUR as f64;
-                let bucket = [1.0, 4.0, 8.0, 24.0]
-                    .iter()
-                    .take_while(|&&b| hours >= b)
-                    .count();
-                buckets[bucket] += 1;
-            }
+        {
+            let hours = (reply.ts - first_in.ts) as f64 / HOUR as f64;
+            let bucket = [1.0, 4.0, 8.0, 24.0]
+                .iter()
+                .take_while(|&&b| hours >= b)
+                .count();
+            buckets[bucket] += 1;
         }
     }
     assert!(
@@ -514,7 +513,8 @@ fn refuses_non_empty_out_without_force() {
 fn rejects_bad_options() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("lake");
-    let cases: [(&str, fn(&mut GenerateOptions)); 3] = [
+    type Change = fn(&mut GenerateOptions);
+    let cases: [(&str, Change); 3] = [
         ("--conversations", |o| o.conversations = 0),
         ("--days", |o| o.days = 0),
         ("--workspaces", |o| o.workspaces = 0),
@@ -529,84 +529,4 @@ fn rejects_bad_options() {
         );
         assert!(!out.exists());
     }
-}
-
-#[test]
-#[ignore]
-fn scratch_stats() {
-    let n: u64 = std::env::var("GEN_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("lake");
-    let mut opts = options(&out, n, 42);
-    opts.days = 30;
-    let t = std::time::Instant::now();
-    let s = generate(&opts).unwrap();
-    eprintln!("{s:?} in {:?}", t.elapsed());
-    for f in files(&out).iter().take(12) {
-        eprintln!("{f:?} {}", std::fs::metadata(out.join(f)).unwrap().len());
-    }
-    let rows = read_events(&out);
-    let mut count: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &rows {
-        let et = r.s("event_type");
-        let k = match et {
-            "conversation_opened" => format!("open {} {}", r.get("source").unwrap_or("-"), r.get("source_detail").unwrap_or("")),
-            "conversation_closed" => format!("close {} cat={}", r.get("source").unwrap_or("-"), r.get("category").unwrap_or("NULL")),
-            "message" => format!("msg {} {}", r.s("direction"), r.s("sender_type")),
-            "handover" => format!("handover {}", r.s("handover_status")),
-            _ => format!("assign {}", if r.get("assignee_user_id").is_some() { "to user" } else { "unassign" }),
-        };
-        *count.entry(k).or_default() += 1;
-    }
-    for (k, v) in &count {
-        eprintln!("{k:40} {v}");
-    }
-    let mut convs: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
-    for r in &rows {
-        convs.entry(r.s("conversation_id")).or_default().push(r);
-    }
-    let mut buckets = [0; 6];
-    let mut assigns = BTreeMap::<usize, usize>::new();
-    for evs in convs.values_mut() {
-        evs.sort_by_key(|r| (r.ts, r.s("event_id").to_string()));
-        let msgs: Vec<_> = evs.iter().filter(|r| r.s("event_type") == "message").collect();
-        let a = evs.iter().filter(|r| r.s("event_type") == "assignee_changed").count();
-        *assigns.entry(a).or_default() += 1;
-        match msgs.iter().find(|m| m.s("direction") == "incoming") {
-            Some(fi) => match msgs.iter().find(|m| m.ts > fi.ts && m.get("sender_type") == Some("user")) {
-                Some(rp) => {
-                    let h = (rp.ts - fi.ts) as f64 / HOUR as f64;
-                    buckets[[1.0, 4.0, 8.0, 24.0].iter().take_while(|&&b| h >= b).count()] += 1;
-                }
-                None => buckets[5] += 1,
-            },
-            None => buckets[5] += 1,
-        }
-    }
-    let mut hours = [[0usize; 24]; 3];
-    let mut wdays = [[0usize; 7]; 3];
-    let mut closed = 0;
-    for evs in convs.values() {
-        let o = evs[0];
-        let w = o.s("workspace_id")[2..].parse::<usize>().unwrap() - 1;
-        let tz = &world::LOCALES[w].tz;
-        let l = sim::local_time(tz, o.ts);
-        hours[w][l.hour() as usize] += 1;
-        wdays[w][l.weekday().num_days_from_monday() as usize] += 1;
-        closed += evs.iter().any(|r| r.s("event_type") == "conversation_closed") as usize;
-    }
-    eprintln!("closed {closed}");
-    for evs in convs.values().skip(200).step_by(997).take(8) {
-        eprintln!("----");
-        for r in evs {
-            let t = chrono::DateTime::from_timestamp_micros(r.ts).unwrap().format("%m-%d %H:%M:%S%.3f");
-            let show: Vec<String> = r.cols.iter().filter(|(k, v)| v.is_some() && !["workspace_id", "conversation_id", "contact_id", "establishment_id", "event_id", "message_id"].contains(k)).map(|(k, v)| format!("{k}={}", v.as_deref().unwrap())).collect();
-            eprintln!("{t} {} {}", r.s("conversation_id"), show.join(" "));
-        }
-    }
-    for w in 0..3 {
-        eprintln!("ws{w} hours {:?}\n    weekdays {:?}", hours[w], wdays[w]);
-    }
-    eprintln!("pickup buckets <1h,1-4,4-8,8-24,>24,none: {buckets:?}");
-    eprintln!("assignee_changed per conversation: {assigns:?}");
 }

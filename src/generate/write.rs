@@ -15,10 +15,11 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use super::sim::{
-    CATEGORIES, DETAILS, DIRECTIONS, EVENT_TYPES, Ev, HANDOVER_STATUSES, NONE, NewContact, SENDERS,
-    SOURCES, SUMMARIES,
+use super::event::{
+    CATEGORIES, DETAILS, DIRECTIONS, EVENT_TYPES, Ev, HANDOVER_STATUSES, NONE, SENDERS, SOURCES,
+    SUMMARIES,
 };
+use super::sim::NewContact;
 use super::world::World;
 use crate::error::{Error, Result};
 use crate::schema::{UTC, events_file_schema};
@@ -37,7 +38,7 @@ pub(super) struct Written {
 }
 
 fn parquet_error(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Error + '_ {
-    move |source| Error::Parquet {
+    move |source| Error::ParquetWrite {
         file: path.display().to_string(),
         source,
     }

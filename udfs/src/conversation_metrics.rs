@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Float64Builder, Int64Builder, ListArray,
-    StringViewArray, StringViewBuilder, StructArray, TimestampMicrosecondBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Float64Builder, Int64Builder,
+    ListArray, StringViewArray, StringViewBuilder, StructArray, TimestampMicrosecondBuilder,
 };
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, TimeUnit, TimestampMicrosecondType};
@@ -45,7 +45,11 @@ fn input_fields() -> Fields {
     INPUTS
         .iter()
         .map(|name| {
-            let ty = if *name == "ts" { ts_type() } else { DataType::Utf8View };
+            let ty = if *name == "ts" {
+                ts_type()
+            } else {
+                DataType::Utf8View
+            };
             Field::new(*name, ty, true)
         })
         .collect()
@@ -118,7 +122,9 @@ impl Default for ConversationMetrics {
 
 impl ConversationMetrics {
     pub fn new() -> Self {
-        Self { signature: Signature::user_defined(Volatility::Immutable) }
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
     }
 }
 
@@ -140,7 +146,10 @@ impl AggregateUDFImpl for ConversationMetrics {
                 arg_types.len()
             );
         }
-        Ok(input_fields().iter().map(|f| f.data_type().clone()).collect())
+        Ok(input_fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect())
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -159,7 +168,10 @@ impl AggregateUDFImpl for ConversationMetrics {
         true
     }
 
-    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+    fn create_groups_accumulator(
+        &self,
+        _args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(Conversations::default()))
     }
 }
@@ -167,7 +179,11 @@ impl AggregateUDFImpl for ConversationMetrics {
 /// The partial state: each conversation's events so far, as a list of structs
 /// with the argument columns.
 fn state_field(name: &str) -> Field {
-    Field::new_list(format_state_name(name, "events"), Field::new_list_field(DataType::Struct(input_fields()), true), true)
+    Field::new_list(
+        format_state_name(name, "events"),
+        Field::new_list_field(DataType::Struct(input_fields()), true),
+        true,
+    )
 }
 
 /// Strings of few distinct values, stored once; symbol 0 is NULL.
@@ -209,22 +225,47 @@ fn opt(array: &StringViewArray, row: usize) -> Option<&str> {
 impl Conversations {
     /// Adds the rows of `columns` (the arguments, or the children of a state
     /// struct) to their groups.
-    fn ingest(&mut self, columns: &[ArrayRef], groups: &[usize], filter: Option<&BooleanArray>, total: usize) -> Result<()> {
+    fn ingest(
+        &mut self,
+        columns: &[ArrayRef],
+        groups: &[usize],
+        filter: Option<&BooleanArray>,
+        total: usize,
+    ) -> Result<()> {
         if columns.len() != INPUTS.len() {
-            return exec_err!("conversation_metrics: expected {} columns, got {}", INPUTS.len(), columns.len());
+            return exec_err!(
+                "conversation_metrics: expected {} columns, got {}",
+                INPUTS.len(),
+                columns.len()
+            );
         }
         if self.groups.len() < total {
             self.groups.resize_with(total, Vec::new);
         }
         let ts = columns[0].as_primitive::<TimestampMicrosecondType>();
         let s: Vec<&StringViewArray> = columns[1..].iter().map(|c| c.as_string_view()).collect();
-        let [ids, types, dirs, senders, actors, assignees, teams, sources, details, channels, categories, summaries] =
-            s[..]
+        let [
+            ids,
+            types,
+            dirs,
+            senders,
+            actors,
+            assignees,
+            teams,
+            sources,
+            details,
+            channels,
+            categories,
+            summaries,
+        ] = s[..]
         else {
             unreachable!("13 columns checked above")
         };
         for (row, &group) in groups.iter().enumerate() {
-            if filter.is_some_and(|f| !f.is_valid(row) || !f.value(row)) || ts.is_null(row) || ids.is_null(row) {
+            if filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
+                || ts.is_null(row)
+                || ids.is_null(row)
+            {
                 continue;
             }
             let event = Event {
@@ -269,7 +310,9 @@ impl Conversations {
         let groups = self.take(emit_to);
         let n: usize = groups.iter().map(Vec::len).sum();
         let mut ts = TimestampMicrosecondBuilder::with_capacity(n);
-        let mut strings: Vec<StringViewBuilder> = (1..INPUTS.len()).map(|_| StringViewBuilder::with_capacity(n)).collect();
+        let mut strings: Vec<StringViewBuilder> = (1..INPUTS.len())
+            .map(|_| StringViewBuilder::with_capacity(n))
+            .collect();
         let text = |s: Option<&str>, b: &mut StringViewBuilder| b.append_option(s);
         for e in groups.iter().flatten() {
             ts.append_value(e.ts);
@@ -300,18 +343,36 @@ impl Conversations {
         columns.extend(strings.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
         let values = StructArray::try_new(input_fields(), columns, None)?;
         let offsets = OffsetBuffer::from_lengths(groups.iter().map(Vec::len));
-        let item = Arc::new(Field::new_list_field(DataType::Struct(input_fields()), true));
-        Ok(Arc::new(ListArray::try_new(item, offsets, Arc::new(values), None)?))
+        let item = Arc::new(Field::new_list_field(
+            DataType::Struct(input_fields()),
+            true,
+        ));
+        Ok(Arc::new(ListArray::try_new(
+            item,
+            offsets,
+            Arc::new(values),
+            None,
+        )?))
     }
 
-    fn merge_states(&mut self, values: &[ArrayRef], groups: &[usize], filter: Option<&BooleanArray>, total: usize) -> Result<()> {
+    fn merge_states(
+        &mut self,
+        values: &[ArrayRef],
+        groups: &[usize],
+        filter: Option<&BooleanArray>,
+        total: usize,
+    ) -> Result<()> {
         let lists = values[0].as_list::<i32>();
         // Repeat each list's group index for every event in it.
         let mut event_groups = Vec::with_capacity(lists.values().len());
         let mut keep = Vec::with_capacity(lists.values().len());
         for (row, &group) in groups.iter().enumerate() {
-            let selected = filter.is_none_or(|f| f.is_valid(row) && f.value(row)) && lists.is_valid(row);
-            let (start, end) = (lists.value_offsets()[row] as usize, lists.value_offsets()[row + 1] as usize);
+            let selected =
+                filter.is_none_or(|f| f.is_valid(row) && f.value(row)) && lists.is_valid(row);
+            let (start, end) = (
+                lists.value_offsets()[row] as usize,
+                lists.value_offsets()[row + 1] as usize,
+            );
             event_groups.extend(std::iter::repeat_n(group, end - start));
             keep.extend(std::iter::repeat_n(selected, end - start));
         }
@@ -369,8 +430,14 @@ impl Output {
     }
 
     fn push(&mut self, m: &crate::timeline::Metrics, strings: &Interner) {
-        let [opened, first_assignment, last_assignment, first_response, last_assignee_response, closed] =
-            &mut self.timestamps;
+        let [
+            opened,
+            first_assignment,
+            last_assignment,
+            first_response,
+            last_assignee_response,
+            closed,
+        ] = &mut self.timestamps;
         opened.append_option(m.opened_at);
         first_assignment.append_option(m.first_assignment_at);
         last_assignment.append_option(m.last_assignment_at);
@@ -400,46 +467,63 @@ impl Output {
         incoming.append_value(m.incoming_messages);
         outgoing.append_value(m.outgoing_messages);
         self.assigned_at_opening.append_value(m.assigned_at_opening);
-        self.response_time_total.append_value(m.response_time_total as f64 / 1e6);
+        self.response_time_total
+            .append_value(m.response_time_total as f64 / 1e6);
     }
 
     fn finish(mut self) -> ArrayRef {
-        let mut ts = self.timestamps.iter_mut().map(|b| Arc::new(b.finish().with_timezone("UTC")) as ArrayRef);
-        let mut st = self.strings.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef);
-        let mut ct = self.counts.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef);
-        let next = |it: &mut dyn Iterator<Item = ArrayRef>| it.next().expect("one builder per field");
+        let mut ts = self
+            .timestamps
+            .iter_mut()
+            .map(|b| Arc::new(b.finish().with_timezone("UTC")) as ArrayRef);
+        let mut st = self
+            .strings
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
+        let mut ct = self
+            .counts
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
+        let next =
+            |it: &mut dyn Iterator<Item = ArrayRef>| it.next().expect("one builder per field");
         let columns: Vec<ArrayRef> = vec![
-            next(&mut ts),                                 // opened_at
-            next(&mut st),                                 // opened_source
-            next(&mut st),                                 // opened_source_detail
-            next(&mut st),                                 // opened_channel_id
-            next(&mut st),                                 // opened_by_user_id
-            Arc::new(self.assigned_at_opening.finish()),   // assigned_at_opening
-            next(&mut ts),                                 // first_assignment_at
-            next(&mut st),                                 // first_assignee_id
-            next(&mut ts),                                 // last_assignment_at
-            next(&mut st),                                 // last_assignee_id
-            next(&mut ct),                                 // assignments
-            next(&mut ts),                                 // first_response_at
-            next(&mut st),                                 // first_response_by_user_id
-            next(&mut ts),                                 // last_assignee_response_at
-            next(&mut ct),                                 // responses
-            Arc::new(self.response_time_total.finish()),   // response_time_total_seconds
-            next(&mut ct),                                 // incoming_messages
-            next(&mut ct),                                 // outgoing_messages
-            next(&mut ts),                                 // closed_at
-            next(&mut st),                                 // closed_source
-            next(&mut st),                                 // closed_by_user_id
-            next(&mut st),                                 // closed_by_team_id
-            next(&mut st),                                 // category
-            next(&mut st),                                 // summary
+            next(&mut ts),                               // opened_at
+            next(&mut st),                               // opened_source
+            next(&mut st),                               // opened_source_detail
+            next(&mut st),                               // opened_channel_id
+            next(&mut st),                               // opened_by_user_id
+            Arc::new(self.assigned_at_opening.finish()), // assigned_at_opening
+            next(&mut ts),                               // first_assignment_at
+            next(&mut st),                               // first_assignee_id
+            next(&mut ts),                               // last_assignment_at
+            next(&mut st),                               // last_assignee_id
+            next(&mut ct),                               // assignments
+            next(&mut ts),                               // first_response_at
+            next(&mut st),                               // first_response_by_user_id
+            next(&mut ts),                               // last_assignee_response_at
+            next(&mut ct),                               // responses
+            Arc::new(self.response_time_total.finish()), // response_time_total_seconds
+            next(&mut ct),                               // incoming_messages
+            next(&mut ct),                               // outgoing_messages
+            next(&mut ts),                               // closed_at
+            next(&mut st),                               // closed_source
+            next(&mut st),                               // closed_by_user_id
+            next(&mut st),                               // closed_by_team_id
+            next(&mut st),                               // category
+            next(&mut st),                               // summary
         ];
         Arc::new(StructArray::new(output_fields(), columns, None))
     }
 }
 
 impl GroupsAccumulator for Conversations {
-    fn update_batch(&mut self, values: &[ArrayRef], groups: &[usize], filter: Option<&BooleanArray>, total: usize) -> Result<()> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        groups: &[usize],
+        filter: Option<&BooleanArray>,
+        total: usize,
+    ) -> Result<()> {
         self.ingest(values, groups, filter, total)
     }
 
@@ -457,13 +541,26 @@ impl GroupsAccumulator for Conversations {
 
     /// Each input row as a state of its own: a list of one event (NULL
     /// where filtered out).
-    fn convert_to_state(&self, values: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
         let n = values.first().map_or(0, |v| v.len());
         let events = StructArray::try_new(input_fields(), values.to_vec(), None)?;
-        let nulls = filter.map(|f| arrow::buffer::NullBuffer::from_iter(f.iter().map(|v| v == Some(true))));
-        let item = Arc::new(Field::new_list_field(DataType::Struct(input_fields()), true));
+        let nulls =
+            filter.map(|f| arrow::buffer::NullBuffer::from_iter(f.iter().map(|v| v == Some(true))));
+        let item = Arc::new(Field::new_list_field(
+            DataType::Struct(input_fields()),
+            true,
+        ));
         let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(1, n));
-        Ok(vec![Arc::new(ListArray::try_new(item, offsets, Arc::new(events), nulls)?)])
+        Ok(vec![Arc::new(ListArray::try_new(
+            item,
+            offsets,
+            Arc::new(events),
+            nulls,
+        )?)])
     }
 
     fn size(&self) -> usize {
@@ -483,7 +580,9 @@ impl Accumulator for OneConversation {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        self.0.groups.resize_with(1.max(self.0.groups.len()), Vec::new);
+        self.0
+            .groups
+            .resize_with(1.max(self.0.groups.len()), Vec::new);
         let mut events = self.0.groups[0].clone();
         order(&mut events);
         let mut out = Output::with_capacity(1);
@@ -496,7 +595,9 @@ impl Accumulator for OneConversation {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        self.0.groups.resize_with(1.max(self.0.groups.len()), Vec::new);
+        self.0
+            .groups
+            .resize_with(1.max(self.0.groups.len()), Vec::new);
         let list = self.0.state_groups(EmitTo::All)?;
         Ok(vec![ScalarValue::try_from_array(&list, 0)?])
     }
@@ -516,13 +617,22 @@ mod tests {
     const MIN: i64 = 60_000_000;
 
     /// (minute, id, type, direction, sender, actor, assignee)
-    type Row = (i64, &'static str, &'static str, Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+    type Row = (
+        i64,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
 
     fn columns(rows: &[Row]) -> Vec<ArrayRef> {
         let col = |f: &dyn Fn(&Row) -> Option<&'static str>| -> ArrayRef {
             Arc::new(rows.iter().map(f).collect::<StringViewArray>())
         };
-        let ts = TimestampMicrosecondArray::from_iter_values(rows.iter().map(|r| r.0 * MIN)).with_timezone("UTC");
+        let ts = TimestampMicrosecondArray::from_iter_values(rows.iter().map(|r| r.0 * MIN))
+            .with_timezone("UTC");
         let mut out: Vec<ArrayRef> = vec![
             Arc::new(ts),
             col(&|r| Some(r.1)),
@@ -546,30 +656,91 @@ mod tests {
     fn groups_shuffled_input_and_merged_state() {
         let rows: Vec<Row> = vec![
             (9, "a9", "conversation_closed", None, None, None, None),
-            (5, "b5", "message", Some("outgoing"), Some("user"), Some("u2"), None),
-            (1, "a1", "message", Some("incoming"), Some("contact"), None, None),
+            (
+                5,
+                "b5",
+                "message",
+                Some("outgoing"),
+                Some("user"),
+                Some("u2"),
+                None,
+            ),
+            (
+                1,
+                "a1",
+                "message",
+                Some("incoming"),
+                Some("contact"),
+                None,
+                None,
+            ),
             (0, "b0", "conversation_opened", None, None, None, Some("u2")),
             (0, "a0", "conversation_opened", None, None, None, None),
             (2, "a2", "assignee_changed", None, None, None, Some("u1")),
             (3, "a3", "assignee_changed", None, None, None, Some("u2")),
-            (1, "b1", "message", Some("incoming"), Some("contact"), None, None),
-            (4, "a4", "message", Some("outgoing"), Some("user"), Some("u2"), None),
-            (1, "a1", "message", Some("incoming"), Some("contact"), None, None),
+            (
+                1,
+                "b1",
+                "message",
+                Some("incoming"),
+                Some("contact"),
+                None,
+                None,
+            ),
+            (
+                4,
+                "a4",
+                "message",
+                Some("outgoing"),
+                Some("user"),
+                Some("u2"),
+                None,
+            ),
+            (
+                1,
+                "a1",
+                "message",
+                Some("incoming"),
+                Some("contact"),
+                None,
+                None,
+            ),
         ];
-        let groups: Vec<usize> = rows.iter().map(|r| usize::from(r.1.starts_with('b'))).collect();
+        let groups: Vec<usize> = rows
+            .iter()
+            .map(|r| usize::from(r.1.starts_with('b')))
+            .collect();
         // Partial aggregation of the first half, then of the second, merged.
         let mut final_acc = Conversations::default();
         for half in [0..5, 5..10] {
             let mut partial = Conversations::default();
-            partial.update_batch(&columns(&rows[half.clone()]), &groups[half.clone()], None, 2).unwrap();
+            partial
+                .update_batch(
+                    &columns(&rows[half.clone()]),
+                    &groups[half.clone()],
+                    None,
+                    2,
+                )
+                .unwrap();
             let state = partial.state(EmitTo::All).unwrap();
             final_acc.merge_batch(&state, &[0, 1], 2).unwrap();
         }
         let out = final_acc.evaluate(EmitTo::All).unwrap();
         let responses = field(&out, "responses");
-        assert_eq!(responses.as_primitive::<arrow::datatypes::Int64Type>().values(), &[1, 1]);
+        assert_eq!(
+            responses
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .values(),
+            &[1, 1]
+        );
         let incoming = field(&out, "incoming_messages");
-        assert_eq!(incoming.as_primitive::<arrow::datatypes::Int64Type>().values(), &[1, 1], "the duplicate counts once");
+        assert_eq!(
+            incoming
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .values(),
+            &[1, 1],
+            "the duplicate counts once"
+        );
         let last = field(&out, "last_assignee_response_at");
         let last = last.as_primitive::<TimestampMicrosecondType>();
         // a: message, assign u1, re-assign u2, u2 replies → NULL (seed 000).
@@ -577,11 +748,22 @@ mod tests {
         // b: u2 in place at opening, message at 1, u2 replies at 5 → 5 min.
         assert_eq!(last.value(1), 5 * MIN);
         let first = field(&out, "first_assignee_id");
-        assert_eq!(first.as_string_view().iter().collect::<Vec<_>>(), [Some("u1"), Some("u2")]);
+        assert_eq!(
+            first.as_string_view().iter().collect::<Vec<_>>(),
+            [Some("u1"), Some("u2")]
+        );
         let at_opening = field(&out, "assigned_at_opening");
-        assert_eq!(at_opening.as_boolean().iter().collect::<Vec<_>>(), [Some(false), Some(true)]);
+        assert_eq!(
+            at_opening.as_boolean().iter().collect::<Vec<_>>(),
+            [Some(false), Some(true)]
+        );
         let total = field(&out, "response_time_total_seconds");
-        assert_eq!(total.as_primitive::<arrow::datatypes::Float64Type>().values(), &[180.0, 240.0]);
+        assert_eq!(
+            total
+                .as_primitive::<arrow::datatypes::Float64Type>()
+                .values(),
+            &[180.0, 240.0]
+        );
     }
 
     #[test]
@@ -589,14 +771,29 @@ mod tests {
         let rows: Vec<Row> = vec![
             (0, "a0", "conversation_opened", None, None, None, None),
             (1, "a1", "message", Some("incoming"), None, None, None),
-            (2, "a2", "message", Some("outgoing"), Some("user"), None, None),
+            (
+                2,
+                "a2",
+                "message",
+                Some("outgoing"),
+                Some("user"),
+                None,
+                None,
+            ),
         ];
         let mut acc = Conversations::default();
         let filter = BooleanArray::from(vec![Some(true), Some(true), None]);
-        acc.update_batch(&columns(&rows), &[0, 0, 0], Some(&filter), 1).unwrap();
+        acc.update_batch(&columns(&rows), &[0, 0, 0], Some(&filter), 1)
+            .unwrap();
         let out = acc.evaluate(EmitTo::All).unwrap();
         let responses = field(&out, "responses");
-        assert_eq!(responses.as_primitive::<arrow::datatypes::Int64Type>().value(0), 0, "the reply was filtered out");
+        assert_eq!(
+            responses
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0),
+            0,
+            "the reply was filtered out"
+        );
         assert!(field(&out, "closed_at").is_null(0));
         assert!(field(&out, "first_response_by_user_id").is_null(0));
     }
@@ -609,12 +806,18 @@ mod tests {
             (1, "b1", "message", Some("incoming"), None, None, None),
         ];
         let mut acc = Conversations::default();
-        acc.update_batch(&columns(&rows), &[0, 1, 1], None, 2).unwrap();
+        acc.update_batch(&columns(&rows), &[0, 1, 1], None, 2)
+            .unwrap();
         let first = acc.evaluate(EmitTo::First(1)).unwrap();
         assert_eq!(first.len(), 1);
         let rest = acc.evaluate(EmitTo::All).unwrap();
         let incoming = field(&rest, "incoming_messages");
-        assert_eq!(incoming.as_primitive::<arrow::datatypes::Int64Type>().values(), &[1]);
+        assert_eq!(
+            incoming
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .values(),
+            &[1]
+        );
         assert_eq!(acc.size(), 0);
     }
 }

@@ -127,7 +127,9 @@ impl Event {
     /// An outgoing message written by a user (agent): the only kind of
     /// message that is a response (SPEC.md §2).
     fn is_user_reply(&self) -> bool {
-        self.kind == Kind::Message && self.direction == Direction::Outgoing && self.sender == Sender::User
+        self.kind == Kind::Message
+            && self.direction == Direction::Outgoing
+            && self.sender == Sender::User
     }
 }
 
@@ -136,7 +138,10 @@ impl Event {
 /// usual case on a sorted lake) costs one comparison per event.
 pub fn order(events: &mut Vec<Event>) {
     let key = |e: &Event| (e.ts, e.event_id.clone());
-    if !events.windows(2).all(|w| (w[0].ts, &w[0].event_id) <= (w[1].ts, &w[1].event_id)) {
+    if !events
+        .windows(2)
+        .all(|w| (w[0].ts, &w[0].event_id) <= (w[1].ts, &w[1].event_id))
+    {
         events.sort_by_cached_key(key);
     }
     // Identical re-deliveries share `ts`, so they are now adjacent; a
@@ -202,7 +207,10 @@ pub fn metrics(events: &[Event]) -> Metrics {
     let mut m = Metrics::default();
     let open = events.iter().position(|e| e.kind == Kind::Opened);
     let start = open.unwrap_or(0);
-    let close = events[start..].iter().position(|e| e.kind == Kind::Closed).map(|i| start + i);
+    let close = events[start..]
+        .iter()
+        .position(|e| e.kind == Kind::Closed)
+        .map(|i| start + i);
     let end = close.map_or(events.len(), |c| c + 1);
 
     // The assignments: the assignee in place at opening, then each change.
@@ -319,7 +327,10 @@ mod tests {
         Event::new(t * MIN, &format!("e{t:04}z"), Kind::Closed)
     }
     fn assign(t: i64, who: Sym) -> Event {
-        Event { assignee: who, ..Event::new(t * MIN, &format!("e{t:04}a"), Kind::AssigneeChanged) }
+        Event {
+            assignee: who,
+            ..Event::new(t * MIN, &format!("e{t:04}a"), Kind::AssigneeChanged)
+        }
     }
     fn incoming(t: i64) -> Event {
         Event {
@@ -329,7 +340,12 @@ mod tests {
         }
     }
     fn outgoing(t: i64, sender: Sender, actor: Sym) -> Event {
-        Event { direction: Direction::Outgoing, sender, actor, ..Event::new(t * MIN, &format!("e{t:04}r"), Kind::Message) }
+        Event {
+            direction: Direction::Outgoing,
+            sender,
+            actor,
+            ..Event::new(t * MIN, &format!("e{t:04}r"), Kind::Message)
+        }
     }
 
     fn run(mut events: Vec<Event>) -> Metrics {
@@ -340,12 +356,22 @@ mod tests {
     #[test]
     fn reassignment_before_the_reply_leaves_last_assignment_to_response_empty() {
         // Seed 000: message, assign A, re-assign B, B replies → "-".
-        let m = run(vec![opened(0), incoming(1), assign(2, A), assign(3, B), outgoing(5, Sender::User, B), closed(9)]);
+        let m = run(vec![
+            opened(0),
+            incoming(1),
+            assign(2, A),
+            assign(3, B),
+            outgoing(5, Sender::User, B),
+            closed(9),
+        ]);
         assert_eq!(m.last_assignee, B);
         assert_eq!(m.last_assignment_at, Some(3 * MIN));
         assert_eq!(m.last_assignee_response_at, None);
         assert_eq!(m.assignments, 2);
-        assert_eq!((m.first_assignment_at, m.first_assignee), (Some(2 * MIN), A));
+        assert_eq!(
+            (m.first_assignment_at, m.first_assignee),
+            (Some(2 * MIN), A)
+        );
         // B's reply is still a response to the message of minute 1.
         assert_eq!((m.responses, m.response_time_total), (1, 4 * MIN));
         assert_eq!(m.first_response_at, Some(5 * MIN));
@@ -353,13 +379,27 @@ mod tests {
 
     #[test]
     fn message_after_the_last_assignment_links_to_it() {
-        let m = run(vec![opened(0), assign(1, A), assign(2, B), incoming(3), outgoing(4, Sender::User, A), outgoing(6, Sender::User, B), closed(9)]);
+        let m = run(vec![
+            opened(0),
+            assign(1, A),
+            assign(2, B),
+            incoming(3),
+            outgoing(4, Sender::User, A),
+            outgoing(6, Sender::User, B),
+            closed(9),
+        ]);
         assert_eq!(m.last_assignee_response_at, Some(6 * MIN));
     }
 
     #[test]
     fn message_while_unassigned_links_to_the_next_assignment() {
-        let m = run(vec![opened(0), incoming(1), assign(4, A), outgoing(7, Sender::User, A), closed(9)]);
+        let m = run(vec![
+            opened(0),
+            incoming(1),
+            assign(4, A),
+            outgoing(7, Sender::User, A),
+            closed(9),
+        ]);
         assert_eq!(m.last_assignee_response_at, Some(7 * MIN));
         assert_eq!(m.first_assignment_at, Some(4 * MIN));
         assert!(!m.assigned_at_opening);
@@ -369,9 +409,17 @@ mod tests {
     fn assignee_in_place_at_opening_is_the_first_assignment() {
         let mut open = opened(10);
         open.assignee = A;
-        let m = run(vec![open, incoming(11), outgoing(15, Sender::User, A), closed(20)]);
+        let m = run(vec![
+            open,
+            incoming(11),
+            outgoing(15, Sender::User, A),
+            closed(20),
+        ]);
         assert!(m.assigned_at_opening);
-        assert_eq!((m.first_assignment_at, m.first_assignee), (Some(10 * MIN), A));
+        assert_eq!(
+            (m.first_assignment_at, m.first_assignee),
+            (Some(10 * MIN), A)
+        );
         assert_eq!((m.last_assignment_at, m.last_assignee), (Some(10 * MIN), A));
         assert_eq!(m.assignments, 1);
         assert_eq!(m.last_assignee_response_at, Some(15 * MIN));
@@ -379,7 +427,13 @@ mod tests {
 
     #[test]
     fn unassignment_before_close_is_the_last_assignment() {
-        let m = run(vec![opened(0), assign(1, A), incoming(2), assign(5, 0), closed(9)]);
+        let m = run(vec![
+            opened(0),
+            assign(1, A),
+            incoming(2),
+            assign(5, 0),
+            closed(9),
+        ]);
         assert_eq!(m.assignments, 2);
         assert_eq!((m.last_assignment_at, m.last_assignee), (Some(5 * MIN), 0));
         assert_eq!(m.last_assignee_response_at, None);
@@ -389,7 +443,10 @@ mod tests {
     #[test]
     fn never_assigned() {
         let m = run(vec![opened(0), incoming(1), closed(9)]);
-        assert_eq!((m.assignments, m.first_assignment_at, m.last_assignment_at), (0, None, None));
+        assert_eq!(
+            (m.assignments, m.first_assignment_at, m.last_assignment_at),
+            (0, None, None)
+        );
     }
 
     #[test]
@@ -409,16 +466,29 @@ mod tests {
             closed(20),
         ]);
         assert_eq!(m.incoming_messages, 3);
-        assert_eq!(m.outgoing_messages, 6, "bot, workflow, api and three user messages; not the broadcast");
+        assert_eq!(
+            m.outgoing_messages, 6,
+            "bot, workflow, api and three user messages; not the broadcast"
+        );
         // Two responses: 2→8 (from the first of two unanswered) and 10→11.
         assert_eq!(m.responses, 2);
         assert_eq!(m.response_time_total, 6 * MIN + MIN);
-        assert_eq!((m.first_response_at, m.first_response_by), (Some(8 * MIN), A));
+        assert_eq!(
+            (m.first_response_at, m.first_response_by),
+            (Some(8 * MIN), A)
+        );
     }
 
     #[test]
     fn duplicates_and_out_of_order_events_count_once() {
-        let events = vec![closed(9), incoming(2), opened(0), incoming(2), outgoing(4, Sender::User, A), opened(0)];
+        let events = vec![
+            closed(9),
+            incoming(2),
+            opened(0),
+            incoming(2),
+            outgoing(4, Sender::User, A),
+            opened(0),
+        ];
         let m = run(events);
         assert_eq!(m.incoming_messages, 1);
         assert_eq!((m.responses, m.response_time_total), (1, 2 * MIN));
@@ -427,7 +497,14 @@ mod tests {
 
     #[test]
     fn events_outside_the_conversation_belong_to_no_metric() {
-        let m = run(vec![incoming(0), opened(1), incoming(2), closed(3), incoming(4), outgoing(5, Sender::User, A)]);
+        let m = run(vec![
+            incoming(0),
+            opened(1),
+            incoming(2),
+            closed(3),
+            incoming(4),
+            outgoing(5, Sender::User, A),
+        ]);
         assert_eq!(m.incoming_messages, 1);
         assert_eq!(m.responses, 0);
         assert_eq!(m.first_response_at, None);
@@ -443,8 +520,16 @@ mod tests {
     #[test]
     fn same_microsecond_is_ordered_by_event_id() {
         // The reply (id "b") and the message (id "a") share a timestamp: "a" is first.
-        let msg = Event { direction: Direction::Incoming, ..Event::new(MIN, "a", Kind::Message) };
-        let reply = Event { direction: Direction::Outgoing, sender: Sender::User, actor: A, ..Event::new(MIN, "b", Kind::Message) };
+        let msg = Event {
+            direction: Direction::Incoming,
+            ..Event::new(MIN, "a", Kind::Message)
+        };
+        let reply = Event {
+            direction: Direction::Outgoing,
+            sender: Sender::User,
+            actor: A,
+            ..Event::new(MIN, "b", Kind::Message)
+        };
         let m = run(vec![opened(0), reply, msg]);
         assert_eq!((m.responses, m.response_time_total), (1, 0));
     }

@@ -59,6 +59,7 @@ pub struct Lake {
 }
 
 /// One Parquet file of a table, with its footer.
+#[derive(Clone)]
 struct ParquetFile {
     location: Path,
     /// The file's URL, as errors name it.
@@ -157,8 +158,13 @@ pub async fn open(ctx: &SessionContext, location: &str) -> Result<Lake> {
     for file in &events {
         check_events_file(file)?;
     }
-    futures::stream::iter(&events)
-        .map(|file| check_events_rows(&store, file))
+    // Owned inputs: the futures must not borrow from this frame (they are
+    // `Send` across an `async_trait` boundary in callers).
+    futures::stream::iter(events.iter().cloned())
+        .map(|file| {
+            let store = store.clone();
+            async move { check_events_rows(&store, &file).await }
+        })
         .buffered(FOOTER_CONCURRENCY)
         .try_collect::<Vec<()>>()
         .await?;

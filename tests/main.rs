@@ -5,3 +5,4 @@ mod cli;
 mod common;
 mod lake;
 mod sample;
+mod slt;

@@ -6,3 +6,4 @@ mod common;
 mod lake;
 mod sample;
 mod slt;
+mod views;

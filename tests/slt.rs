@@ -49,13 +49,20 @@ impl AsyncDB for Convlake {
                         .iter()
                         .map(|f| {
                             let text = f.value(row).to_string();
-                            if text.is_empty() { "(empty)".to_string() } else { text }
+                            if text.is_empty() {
+                                "(empty)".to_string()
+                            } else {
+                                text
+                            }
                         })
                         .collect(),
                 );
             }
         }
-        Ok(DBOutput::Rows { types: vec![DefaultColumnType::Any; schema.fields().len()], rows })
+        Ok(DBOutput::Rows {
+            types: vec![DefaultColumnType::Any; schema.fields().len()],
+            rows,
+        })
     }
 
     async fn shutdown(&mut self) {}
@@ -70,7 +77,12 @@ async fn run_file(path: &Path) {
     let lake = dir.path().to_path_buf();
     let mut runner = sqllogictest::Runner::new(move || {
         let lake = lake.clone();
-        async move { Ok::<_, convlake::Error>(Convlake { ctx: convlake::session_context(), lake }) }
+        async move {
+            Ok::<_, convlake::Error>(Convlake {
+                ctx: convlake::session_context(),
+                lake,
+            })
+        }
     });
     runner.with_column_validator(|_, _| true);
     if let Err(err) = runner.run_file_async(path).await {
@@ -106,5 +118,11 @@ async fn slt_files() {
             failures.push(text);
         }
     }
-    assert!(failures.is_empty(), "{} of {} .slt files failed:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} .slt files failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
 }

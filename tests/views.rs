@@ -1,0 +1,263 @@
+//! The report views on the sample lake: every view answers, the components
+//! agree with each other, the period prunes files and row groups, and the
+//! `report conversations` page prints every component.
+
+use std::process::Command;
+
+use datafusion::prelude::SessionContext;
+
+use crate::common::query_csv;
+
+async fn sample(period: &str) -> SessionContext {
+    let ctx = convlake::session_context();
+    convlake::register(&ctx, convlake::SAMPLE_LAKE)
+        .await
+        .unwrap();
+    // The sample lake runs from 2026-10-01 to 2026-11-30.
+    for set in [
+        "set convlake.as_of = '2026-11-30T12:00:00Z'".to_string(),
+        format!("set convlake.period = '{period}'"),
+        "set convlake.timezone = 'Europe/Paris'".to_string(),
+    ] {
+        ctx.sql(&set).await.unwrap().collect().await.unwrap();
+    }
+    ctx
+}
+
+async fn number(ctx: &SessionContext, sql: &str) -> i64 {
+    let rows = query_csv(ctx, sql).await;
+    rows[1]
+        .parse()
+        .unwrap_or_else(|_| panic!("{sql}: {rows:?}"))
+}
+
+#[tokio::test]
+async fn every_view_answers_and_the_components_agree() {
+    let ctx = sample("last_30_days").await;
+    for (view, _) in convlake::views::VIEWS {
+        let n = number(&ctx, &format!("select count(*) from {view}")).await;
+        assert!(n > 0, "{view} has no rows on the sample lake");
+    }
+    let opened = number(&ctx, "select opened from conversation_summary").await;
+    let closed = number(&ctx, "select closed from conversation_summary").await;
+    assert!(
+        opened > 100 && closed > 100,
+        "{opened} opened, {closed} closed"
+    );
+    for (view, column) in [
+        ("opened_by_source", "conversations"),
+        ("opened_by_channel", "conversations"),
+        ("opened_by_contact_type", "conversations"),
+        ("heatmap_opened", "conversations"),
+        ("opened_vs_closed", "opened"),
+    ] {
+        assert_eq!(
+            number(&ctx, &format!("select sum({column}) from {view}")).await,
+            opened,
+            "{view}"
+        );
+    }
+    for (view, column) in [
+        ("closed_by_source", "conversations"),
+        ("closed_by_category", "conversations"),
+        ("closed_by_contact_type", "conversations"),
+        ("heatmap_closed", "conversations"),
+        ("opened_vs_closed", "closed"),
+    ] {
+        assert_eq!(
+            number(&ctx, &format!("select sum({column}) from {view}")).await,
+            closed,
+            "{view}"
+        );
+    }
+    assert_eq!(
+        number(&ctx, "select count(*) from conversation_list").await,
+        closed
+    );
+    assert_eq!(
+        number(&ctx, "select count(*) from heatmap_opened").await,
+        7 * 24
+    );
+    // Shares of a breakdown add up to one.
+    let share = query_csv(
+        &ctx,
+        "select round(sum(share), 9) as s from opened_by_source",
+    )
+    .await;
+    assert_eq!(share[1], "1.0");
+    // No notice: every component has data and no filter is set.
+    assert_eq!(
+        number(&ctx, "select count(notice) from report_status").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_period_prunes_files_and_row_groups() {
+    let ctx = sample("2026-11-10/2026-11-17").await;
+    // The period is folded into literals: 2026-11-10 and 2026-11-17 at
+    // midnight in Paris (UTC+1 in November), in µs since the epoch.
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-09T23:00:00Z")
+        .unwrap()
+        .timestamp_micros();
+    let end = chrono::DateTime::parse_from_rfc3339("2026-11-16T23:00:00Z")
+        .unwrap()
+        .timestamp_micros();
+    let plan = query_csv(&ctx, "explain select count(*) from conversation_list")
+        .await
+        .join("\n");
+    assert!(
+        plan.contains(&format!("ts@1 >= {start} AND ts@1 < {end}")),
+        "{plan}"
+    );
+    assert!(plan.contains("pruning_predicate="), "{plan}");
+
+    let analyzed = query_csv(
+        &ctx,
+        "explain analyze select count(*) from conversation_list",
+    )
+    .await
+    .join("\n");
+    // The scan of openings and closings: most of the 61 days' files are skipped.
+    let pruned: Vec<(u64, u64)> = analyzed
+        .match_indices("files_ranges_pruned_statistics=")
+        .map(|(i, _)| {
+            let rest = &analyzed[i + "files_ranges_pruned_statistics=".len()..];
+            let total: u64 = rest.split(' ').next().unwrap().parse().unwrap();
+            let matched: u64 = rest
+                .split("→ ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            (total, matched)
+        })
+        .filter(|(total, _)| *total > 50)
+        .collect();
+    assert!(!pruned.is_empty(), "{analyzed}");
+    for (total, matched) in pruned {
+        assert!(
+            matched * 2 < total,
+            "{matched} of {total} events files read for a 7-day period of 61 days"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_filter_that_does_not_apply_fails_the_component_and_shows_in_report_status() {
+    let ctx = sample("last_30_days").await;
+    ctx.sql("set convlake.closed_by_team = 'tm0001'")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let err = ctx
+        .sql("select * from heatmap_opened")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("filter not applicable here: closed_by_team"),
+        "{err}"
+    );
+    let rows = query_csv(
+        &ctx,
+        "select component, notice from report_status where notice is not null order by position",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        [
+            "component,notice",
+            "opened_vs_closed,filter not applicable here: closed_by_team",
+            "heatmap_opened,filter not applicable here: closed_by_team",
+            "opened_by_contact_type,filter not applicable here: closed_by_team",
+            "opened_by_source,filter not applicable here: closed_by_team",
+            "opened_by_channel,filter not applicable here: closed_by_team",
+        ]
+    );
+}
+
+#[test]
+fn report_conversations_prints_every_component_on_the_sample_lake() {
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "report",
+            "conversations",
+            "--period",
+            "last_30_days",
+            "--tz",
+            "Europe/Paris",
+        ])
+        .env_remove("CONVLAKE_LAKE")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (view, _) in convlake::report::CONVERSATIONS {
+        assert!(
+            text.contains(&format!("({view})")),
+            "{view} missing from\n{text}"
+        );
+    }
+    assert!(
+        text.contains("Mon ") && text.contains("Sun "),
+        "heat-maps as grids:\n{text}"
+    );
+    assert!(
+        text.contains("select * from conversation_list"),
+        "the export command:\n{text}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "report",
+            "conversations",
+            "--json",
+            "--filter",
+            "opened_source=paid_ads",
+        ])
+        .env_remove("CONVLAKE_LAKE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["components"].as_object().unwrap().len(), 11);
+    let sources = page["components"]["opened_by_source"]["rows"]
+        .as_array()
+        .unwrap();
+    assert!(
+        sources.iter().all(|r| r["source"] == "paid_ads"),
+        "{sources:?}"
+    );
+}
+
+#[test]
+fn report_rejects_an_unknown_filter_naming_the_flag() {
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args(["report", "conversations", "--filter", "colour=blue"])
+        .env_remove("CONVLAKE_LAKE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("invalid value for parameter '--filter': unknown filter 'colour'"),
+        "{err}"
+    );
+}

@@ -64,9 +64,9 @@ pub struct ReportArgs {
     #[arg(long)]
     pub filter: Vec<String>,
 
-    /// Print JSON instead of text
-    #[arg(long)]
-    pub json: bool,
+    /// Output: a text page, or JSON with every component's rows
+    #[arg(long, short, value_enum, default_value_t = PageFormat::Table)]
+    pub format: PageFormat,
 
     /// Rows of the conversation list to show
     #[arg(long, default_value_t = 10)]
@@ -97,6 +97,14 @@ pub enum Format {
     Json,
     /// Apache Parquet (zstd)
     Parquet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PageFormat {
+    /// Tables and grids, as a person reads the page
+    Table,
+    /// One JSON document: parameters, then each component's notice and rows
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::prelude::SessionContext;
 
-use crate::cli::ReportArgs;
+use crate::cli::{PageFormat, ReportArgs};
 use crate::error::{Error, Result};
 use crate::output::pretty;
 
@@ -143,7 +143,7 @@ pub async fn conversations(ctx: &SessionContext, args: &ReportArgs) -> Result<()
             .and_then(|(_, t)| t.clone())
     };
 
-    if args.json {
+    if args.format == PageFormat::Json {
         let mut components = serde_json::Map::new();
         for (view, title) in CONVERSATIONS {
             let notice = notice_of(view);

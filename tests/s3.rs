@@ -1,0 +1,173 @@
+//! A lake on an S3-compatible server: moto's server (`moto_server`, from
+//! PyPI, installed by `.ci/run`), started by the test on a port of its own
+//! on 127.0.0.1, stopped when the test ends.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt};
+
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends one plain HTTP request and returns the status line.
+fn http(port: u16, method: &str, path: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response.lines().next().unwrap_or_default().to_string())
+}
+
+fn start_moto() -> Moto {
+    // A port the OS chose, freed for the server to take.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server is needed for the S3 tests: python3 -m pip install 'moto[server]' (see .ci/run)");
+    let moto = Moto { child, port };
+    // Ready when it answers HTTP; bounded wait, no fixed sleep.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http(port, "GET", "/").is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not answer on port {port} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    moto
+}
+
+fn s3_env(port: u16) -> [(&'static str, String); 5] {
+    [
+        ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("AWS_ALLOW_HTTP", "true".into()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+async fn upload_dir(store: &Arc<dyn ObjectStore>, root: &Path, prefix: &str) -> usize {
+    let mut stack = vec![root.to_path_buf()];
+    let mut n = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                let bytes = std::fs::read(&path).unwrap();
+                store
+                    .put(&StorePath::from(format!("{prefix}/{rel}")), bytes.into())
+                    .await
+                    .unwrap();
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+fn convlake(port: u16, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args(args)
+        .envs(s3_env(port))
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
+    let moto = start_moto();
+    let status = http(moto.port, "PUT", "/lake").unwrap();
+    assert!(status.contains("200"), "creating the bucket: {status}");
+    let store: Arc<dyn ObjectStore> = Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(format!("http://127.0.0.1:{}", moto.port))
+            .with_allow_http(true)
+            .with_bucket_name("lake")
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .with_region("us-east-1")
+            .build()
+            .unwrap(),
+    );
+    let uploaded = upload_dir(&store, Path::new(convlake::SAMPLE_LAKE), "sample").await;
+    assert!(uploaded > 50, "{uploaded} files");
+
+    let sql = "select event_type, count(*) as n from events group by 1 order by 1";
+    let remote = convlake(
+        moto.port,
+        &["--lake", "s3://lake/sample", "sql", "-f", "csv", sql],
+    );
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    let local = convlake(
+        moto.port,
+        &["--lake", convlake::SAMPLE_LAKE, "sql", "-f", "csv", sql],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&remote.stdout),
+        String::from_utf8_lossy(&local.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&remote.stdout).lines().count(),
+        6,
+        "header and five event types"
+    );
+
+    // A corrupt object is named by its s3:// URL.
+    store
+        .put(
+            &StorePath::from("broken/events/part-0.parquet"),
+            b"PAR1 nothing else".to_vec().into(),
+        )
+        .await
+        .unwrap();
+    let out = convlake(
+        moto.port,
+        &["--lake", "s3://lake/broken", "sql", "select 1"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read Parquet file 's3://lake/broken/events/part-0.parquet'"),
+        "{err}"
+    );
+}

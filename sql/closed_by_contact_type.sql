@@ -1,5 +1,5 @@
 -- closed_by_contact_type: two rows, new and returning, with the
--- conversations opened in the period and their share (0..1).
+-- conversations closed in the period and their share (0..1).
 -- Serves: seed 000 "Conversations fermées par type de contact" (indicators,
 -- bar chart, pie chart).
 -- Filters: all of seed 000.

@@ -15,11 +15,12 @@ events_in_period as (
 ),
 
 bucketed as (
-    -- A period of one day or less is shown per hour (both branches fold to one).
+    -- A period of one local day or less (25 h on the day summer time ends) is
+    -- shown per hour; both branches fold to one.
     select
-        case when seconds_between(report_start(), report_end()) <= 86400
+        case when seconds_between(report_start(), report_end()) <= 90000
             then date_trunc('hour', local_ts) else date_trunc('day', local_ts) end as bucket,
-        case when seconds_between(report_start(), report_end()) <= 86400 then 'hour' else 'day' end as grain,
+        case when seconds_between(report_start(), report_end()) <= 90000 then 'hour' else 'day' end as grain,
         opened,
         closed
     from events_in_period

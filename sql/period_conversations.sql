@@ -112,7 +112,7 @@ select
     c.contact_type,
     c.establishment_id,
     c.opened_at,
-    c.opened_at >= report_start() and c.opened_at < report_end() as opened_in_period,
+    coalesce(c.opened_at >= report_start() and c.opened_at < report_end(), false) as opened_in_period,
     c.opened_source,
     c.opened_source_detail,
     c.opened_channel_id,
@@ -138,8 +138,8 @@ select
     c.outgoing_messages,
     c.closed_at,
     -- Closures by contact merge or deletion do not close a conversation (seed 000).
-    c.closed_at >= report_start() and c.closed_at < report_end()
-        and c.closed_source not in ('contact_merged', 'contact_deleted') as closed_in_period,
+    coalesce(c.closed_at >= report_start() and c.closed_at < report_end()
+        and c.closed_source not in ('contact_merged', 'contact_deleted'), false) as closed_in_period,
     c.closed_source,
     c.closed_by_user_id,
     coalesce(closer.name, c.closed_by_user_id) as closed_by_user_name,

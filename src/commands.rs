@@ -119,7 +119,7 @@ async fn print_tables(ctx: &SessionContext, lake: &crate::Lake) -> Result<()> {
     }
     let views = ctx
         .sql(
-            "select table_name from information_schema.tables where table_type = 'VIEW' order by 1",
+            "select table_name from information_schema.tables where table_type = 'VIEW' and table_schema = 'public' order by 1",
         )
         .await?
         .collect()

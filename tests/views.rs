@@ -224,7 +224,8 @@ fn report_conversations_prints_every_component_on_the_sample_lake() {
         .args([
             "report",
             "conversations",
-            "--json",
+            "--format",
+            "json",
             "--filter",
             "opened_source=paid_ads",
         ])

@@ -75,6 +75,10 @@ flattened as (
         m['response_time_total_seconds'] as response_time_total_seconds,
         m['incoming_messages'] as incoming_messages,
         m['outgoing_messages'] as outgoing_messages,
+        m['first_incoming_at'] as first_incoming_at,
+        m['pickup_at'] as pickup_at,
+        m['last_message_at'] as last_message_at,
+        m['last_message_incoming'] as last_message_incoming,
         m['closed_at'] as closed_at,
         m['closed_source'] as closed_source,
         m['closed_by_user_id'] as closed_by_user_id,
@@ -136,6 +140,10 @@ select
     c.response_time_total_seconds,
     c.incoming_messages,
     c.outgoing_messages,
+    c.first_incoming_at,
+    c.pickup_at,
+    c.last_message_at,
+    c.last_message_incoming,
     c.closed_at,
     -- Closures by contact merge or deletion do not close a conversation (seed 000).
     coalesce(c.closed_at >= report_start() and c.closed_at < report_end()
@@ -157,6 +165,32 @@ select
     seconds_between(c.first_assignment_at, c.closed_at) as first_assignment_to_close_seconds,
     seconds_between(c.last_assignment_at, c.closed_at) as last_assignment_to_close_seconds,
     case when c.responses > 0 then c.response_time_total_seconds / c.responses end as average_response_time_seconds,
+    -- Partoo's pickup delay: first incoming message -> first user reply after it.
+    seconds_between(c.first_incoming_at, c.pickup_at) as pickup_delay_seconds,
+    -- The same durations counted in business hours only (workspaces.business_hours
+    -- in the workspace's zone; Monday to Friday 09:00-17:00 where none is set).
+    case when c.assigned_at_opening then null
+        else business_seconds(c.opened_at, c.first_assignment_at, workspaces.business_hours, coalesce(workspaces.timezone, report_timezone())) end
+        as time_to_first_assignment_business_seconds,
+    business_seconds(c.opened_at, c.first_response_at, workspaces.business_hours, coalesce(workspaces.timezone, report_timezone()))
+        as first_response_time_business_seconds,
+    business_seconds(c.first_assignment_at, c.first_response_at, workspaces.business_hours, coalesce(workspaces.timezone, report_timezone()))
+        as first_assignment_to_first_response_business_seconds,
+    business_seconds(c.last_assignment_at, c.last_assignee_response_at, workspaces.business_hours, coalesce(workspaces.timezone, report_timezone()))
+        as last_assignment_to_response_business_seconds,
+    business_seconds(c.opened_at, c.closed_at, workspaces.business_hours, coalesce(workspaces.timezone, report_timezone()))
+        as resolution_time_business_seconds,
+    business_seconds(c.first_assignment_at, c.closed_at, workspaces.business_hours, coalesce(workspaces.timezone, report_timezone()))
+        as first_assignment_to_close_business_seconds,
+    business_seconds(c.last_assignment_at, c.closed_at, workspaces.business_hours, coalesce(workspaces.timezone, report_timezone()))
+        as last_assignment_to_close_business_seconds,
+    business_seconds(c.first_incoming_at, c.pickup_at, workspaces.business_hours, coalesce(workspaces.timezone, report_timezone()))
+        as pickup_delay_business_seconds,
+    -- Site dimensions (Partoo, Heyday).
+    coalesce(establishments.name, c.establishment_id) as establishment_name,
+    establishments.region,
+    establishments.sector,
+    establishments.country,
     -- Hour and weekday groupings use the workspace's zone, else the report's.
     coalesce(workspaces.timezone, report_timezone()) as timezone
 from with_contact_type as c
@@ -167,3 +201,4 @@ left join users as first_responder on first_responder.user_id = c.first_response
 left join users as closer on closer.user_id = c.closed_by_user_id
 left join teams on teams.team_id = c.closed_by_team_id
 left join workspaces on workspaces.workspace_id = c.workspace_id
+left join establishments on establishments.establishment_id = c.establishment_id

@@ -10,7 +10,7 @@ use datafusion::sql::resolve::resolve_table_references;
 use crate::error::{Error, Result};
 
 /// Every view: its name and its SQL (`sql/<name>.sql`).
-pub const VIEWS: [(&str, &str); 13] = [
+pub const VIEWS: [(&str, &str); 30] = [
     (
         "period_conversations",
         include_str!("../sql/period_conversations.sql"),
@@ -56,6 +56,59 @@ pub const VIEWS: [(&str, &str); 13] = [
     (
         "conversation_list",
         include_str!("../sql/conversation_list.sql"),
+    ),
+    (
+        "first_response_distribution",
+        include_str!("../sql/first_response_distribution.sql"),
+    ),
+    ("bot_sessions", include_str!("../sql/bot_sessions.sql")),
+    ("bot_overview", include_str!("../sql/bot_overview.sql")),
+    ("bot_engagement", include_str!("../sql/bot_engagement.sql")),
+    (
+        "messages_by_sender",
+        include_str!("../sql/messages_by_sender.sql"),
+    ),
+    (
+        "handover_requests",
+        include_str!("../sql/handover_requests.sql"),
+    ),
+    (
+        "bot_conversations_summary",
+        include_str!("../sql/bot_conversations_summary.sql"),
+    ),
+    (
+        "conversations_by_channel_support_type",
+        include_str!("../sql/conversations_by_channel_support_type.sql"),
+    ),
+    (
+        "closed_by_department",
+        include_str!("../sql/closed_by_department.sql"),
+    ),
+    (
+        "activity_heatmap",
+        include_str!("../sql/activity_heatmap.sql"),
+    ),
+    ("site_messages", include_str!("../sql/site_messages.sql")),
+    ("active_chats", include_str!("../sql/active_chats.sql")),
+    (
+        "active_chats_breakdown",
+        include_str!("../sql/active_chats_breakdown.sql"),
+    ),
+    (
+        "active_chats_evolution",
+        include_str!("../sql/active_chats_evolution.sql"),
+    ),
+    (
+        "establishment_ranking",
+        include_str!("../sql/establishment_ranking.sql"),
+    ),
+    (
+        "establishments_to_watch",
+        include_str!("../sql/establishments_to_watch.sql"),
+    ),
+    (
+        "pickup_delay_heatmap",
+        include_str!("../sql/pickup_delay_heatmap.sql"),
     ),
 ];
 

@@ -1,24 +1,23 @@
 //! `conversation_metrics(...)`: every ordered per-conversation metric of
 //! SPEC.md §2 in one pass over a conversation's events.
 
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Float64Builder, Int64Builder,
-    ListArray, StringViewArray, StringViewBuilder, StructArray, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringViewBuilder, StructArray,
+    TimestampMicrosecondBuilder,
 };
-use arrow::buffer::OffsetBuffer;
-use arrow::datatypes::{DataType, Field, FieldRef, Fields, TimeUnit, TimestampMicrosecondType};
-use datafusion::common::{ScalarValue, exec_err, plan_err};
+use arrow::datatypes::{DataType, Field, FieldRef, Fields, TimeUnit};
+use datafusion::common::plan_err;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
+    Accumulator, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility,
 };
 
-use crate::timeline::{Direction, Event, Kind, Sender, Sym, metrics, order};
+use crate::event_groups::{Evaluate, EventGroups, Interner, OneGroup};
+use crate::timeline::{Event, metrics};
 
 /// The arguments, in order: the columns of `events` the metrics read.
 pub const INPUTS: [&str; 13] = [
@@ -41,7 +40,7 @@ fn ts_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
-fn input_fields() -> Fields {
+pub(crate) fn input_fields() -> Fields {
     INPUTS
         .iter()
         .map(|name| {
@@ -79,6 +78,10 @@ pub fn output_fields() -> Fields {
             ("response_time_total_seconds", Float64),
             ("incoming_messages", Int64),
             ("outgoing_messages", Int64),
+            ("first_incoming_at", ts.clone()),
+            ("pickup_at", ts.clone()),
+            ("last_message_at", ts.clone()),
+            ("last_message_incoming", Boolean),
             ("closed_at", ts),
             ("closed_source", Utf8View),
             ("closed_by_user_id", Utf8View),
@@ -157,7 +160,7 @@ impl AggregateUDFImpl for ConversationMetrics {
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(OneConversation(Conversations::default())))
+        Ok(Box::new(OneGroup(EventGroups::new(MetricsOf))))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -172,13 +175,13 @@ impl AggregateUDFImpl for ConversationMetrics {
         &self,
         _args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(Conversations::default()))
+        Ok(Box::new(EventGroups::new(MetricsOf)))
     }
 }
 
 /// The partial state: each conversation's events so far, as a list of structs
 /// with the argument columns.
-fn state_field(name: &str) -> Field {
+pub(crate) fn state_field(name: &str) -> Field {
     Field::new_list(
         format_state_name(name, "events"),
         Field::new_list_field(DataType::Struct(input_fields()), true),
@@ -186,235 +189,13 @@ fn state_field(name: &str) -> Field {
     )
 }
 
-/// Strings of few distinct values, stored once; symbol 0 is NULL.
-#[derive(Debug, Default)]
-struct Interner {
-    ids: HashMap<Box<str>, Sym>,
-    strings: Vec<Box<str>>,
-}
-
-impl Interner {
-    fn intern(&mut self, s: Option<&str>) -> Sym {
-        let Some(s) = s else { return 0 };
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        self.strings.push(s.into());
-        let id = self.strings.len() as Sym;
-        self.ids.insert(s.into(), id);
-        id
-    }
-
-    fn get(&self, sym: Sym) -> Option<&str> {
-        (sym != 0).then(|| self.strings[sym as usize - 1].as_ref())
-    }
-}
-
-/// The events of every conversation (group) seen so far.
-#[derive(Debug, Default)]
-struct Conversations {
-    groups: Vec<Vec<Event>>,
-    strings: Interner,
-    events: usize,
-}
-
-fn opt(array: &StringViewArray, row: usize) -> Option<&str> {
-    array.is_valid(row).then(|| array.value(row))
-}
-
-impl Conversations {
-    /// Adds the rows of `columns` (the arguments, or the children of a state
-    /// struct) to their groups.
-    fn ingest(
-        &mut self,
-        columns: &[ArrayRef],
-        groups: &[usize],
-        filter: Option<&BooleanArray>,
-        total: usize,
-    ) -> Result<()> {
-        if columns.len() != INPUTS.len() {
-            return exec_err!(
-                "conversation_metrics: expected {} columns, got {}",
-                INPUTS.len(),
-                columns.len()
-            );
-        }
-        if self.groups.len() < total {
-            self.groups.resize_with(total, Vec::new);
-        }
-        let ts = columns[0].as_primitive::<TimestampMicrosecondType>();
-        let s: Vec<&StringViewArray> = columns[1..].iter().map(|c| c.as_string_view()).collect();
-        let [
-            ids,
-            types,
-            dirs,
-            senders,
-            actors,
-            assignees,
-            teams,
-            sources,
-            details,
-            channels,
-            categories,
-            summaries,
-        ] = s[..]
-        else {
-            unreachable!("13 columns checked above")
-        };
-        for (row, &group) in groups.iter().enumerate() {
-            if filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
-                || ts.is_null(row)
-                || ids.is_null(row)
-            {
-                continue;
-            }
-            let event = Event {
-                ts: ts.value(row),
-                event_id: ids.value(row).into(),
-                kind: opt(types, row).map_or(Kind::Other, Kind::parse),
-                direction: Direction::parse(opt(dirs, row)),
-                sender: Sender::parse(opt(senders, row)),
-                actor: self.strings.intern(opt(actors, row)),
-                assignee: self.strings.intern(opt(assignees, row)),
-                team: self.strings.intern(opt(teams, row)),
-                source: self.strings.intern(opt(sources, row)),
-                source_detail: self.strings.intern(opt(details, row)),
-                channel: self.strings.intern(opt(channels, row)),
-                category: self.strings.intern(opt(categories, row)),
-                summary: opt(summaries, row).map(Into::into),
-            };
-            self.groups[group].push(event);
-            self.events += 1;
-        }
-        Ok(())
-    }
-
-    fn take(&mut self, emit_to: EmitTo) -> Vec<Vec<Event>> {
-        let taken = emit_to.take_needed(&mut self.groups);
-        self.events -= taken.iter().map(Vec::len).sum::<usize>();
-        taken
-    }
-
-    fn evaluate_groups(&mut self, emit_to: EmitTo) -> ArrayRef {
-        let groups = self.take(emit_to);
-        let mut out = Output::with_capacity(groups.len());
-        for mut events in groups {
-            order(&mut events);
-            out.push(&metrics(&events), &self.strings);
-        }
-        out.finish()
-    }
-
-    /// Each group's events as one list of argument structs.
-    fn state_groups(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let groups = self.take(emit_to);
-        let n: usize = groups.iter().map(Vec::len).sum();
-        let mut ts = TimestampMicrosecondBuilder::with_capacity(n);
-        let mut strings: Vec<StringViewBuilder> = (1..INPUTS.len())
-            .map(|_| StringViewBuilder::with_capacity(n))
-            .collect();
-        let text = |s: Option<&str>, b: &mut StringViewBuilder| b.append_option(s);
-        for e in groups.iter().flatten() {
-            ts.append_value(e.ts);
-            let direction = match e.direction {
-                Direction::Incoming => Some("incoming"),
-                Direction::Outgoing => Some("outgoing"),
-                Direction::Other => None,
-            };
-            let values: [Option<&str>; 12] = [
-                Some(&e.event_id),
-                Some(kind_name(e.kind)),
-                direction,
-                sender_name(e.sender),
-                self.strings.get(e.actor),
-                self.strings.get(e.assignee),
-                self.strings.get(e.team),
-                self.strings.get(e.source),
-                self.strings.get(e.source_detail),
-                self.strings.get(e.channel),
-                self.strings.get(e.category),
-                e.summary.as_deref(),
-            ];
-            for (value, builder) in values.into_iter().zip(strings.iter_mut()) {
-                text(value, builder);
-            }
-        }
-        let mut columns: Vec<ArrayRef> = vec![Arc::new(ts.finish().with_timezone("UTC"))];
-        columns.extend(strings.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
-        let values = StructArray::try_new(input_fields(), columns, None)?;
-        let offsets = OffsetBuffer::from_lengths(groups.iter().map(Vec::len));
-        let item = Arc::new(Field::new_list_field(
-            DataType::Struct(input_fields()),
-            true,
-        ));
-        Ok(Arc::new(ListArray::try_new(
-            item,
-            offsets,
-            Arc::new(values),
-            None,
-        )?))
-    }
-
-    fn merge_states(
-        &mut self,
-        values: &[ArrayRef],
-        groups: &[usize],
-        filter: Option<&BooleanArray>,
-        total: usize,
-    ) -> Result<()> {
-        let lists = values[0].as_list::<i32>();
-        // Repeat each list's group index for every event in it.
-        let mut event_groups = Vec::with_capacity(lists.values().len());
-        let mut keep = Vec::with_capacity(lists.values().len());
-        for (row, &group) in groups.iter().enumerate() {
-            let selected =
-                filter.is_none_or(|f| f.is_valid(row) && f.value(row)) && lists.is_valid(row);
-            let (start, end) = (
-                lists.value_offsets()[row] as usize,
-                lists.value_offsets()[row + 1] as usize,
-            );
-            event_groups.extend(std::iter::repeat_n(group, end - start));
-            keep.extend(std::iter::repeat_n(selected, end - start));
-        }
-        let first = lists.value_offsets()[0] as usize;
-        let last = lists.value_offsets()[groups.len()] as usize;
-        let events = lists.values().slice(first, last - first);
-        let events = events.as_struct();
-        let keep = BooleanArray::from(keep);
-        self.ingest(events.columns(), &event_groups, Some(&keep), total)
-    }
-}
-
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Opened => "conversation_opened",
-        Kind::Closed => "conversation_closed",
-        Kind::AssigneeChanged => "assignee_changed",
-        Kind::Message => "message",
-        Kind::Handover => "handover",
-        Kind::Other => "other",
-    }
-}
-
-fn sender_name(sender: Sender) -> Option<&'static str> {
-    Some(match sender {
-        Sender::Contact => "contact",
-        Sender::User => "user",
-        Sender::Bot => "bot",
-        Sender::Workflow => "workflow",
-        Sender::Broadcast => "broadcast",
-        Sender::Api => "api",
-        Sender::Integration => "integration",
-        Sender::Other => return None,
-    })
-}
-
 /// Builders for the returned struct, one per field of [`output_fields`].
 struct Output {
-    timestamps: [TimestampMicrosecondBuilder; 6],
+    timestamps: [TimestampMicrosecondBuilder; 9],
     strings: [StringViewBuilder; 12],
     counts: [Int64Builder; 4],
     assigned_at_opening: BooleanBuilder,
+    last_message_incoming: BooleanBuilder,
     response_time_total: Float64Builder,
 }
 
@@ -425,6 +206,7 @@ impl Output {
             strings: std::array::from_fn(|_| StringViewBuilder::with_capacity(n)),
             counts: std::array::from_fn(|_| Int64Builder::with_capacity(n)),
             assigned_at_opening: BooleanBuilder::with_capacity(n),
+            last_message_incoming: BooleanBuilder::with_capacity(n),
             response_time_total: Float64Builder::with_capacity(n),
         }
     }
@@ -436,6 +218,9 @@ impl Output {
             last_assignment,
             first_response,
             last_assignee_response,
+            first_incoming,
+            pickup,
+            last_message,
             closed,
         ] = &mut self.timestamps;
         opened.append_option(m.opened_at);
@@ -443,6 +228,9 @@ impl Output {
         last_assignment.append_option(m.last_assignment_at);
         first_response.append_option(m.first_response_at);
         last_assignee_response.append_option(m.last_assignee_response_at);
+        first_incoming.append_option(m.first_incoming_at);
+        pickup.append_option(m.pickup_at);
+        last_message.append_option(m.last_message_at);
         closed.append_option(m.closed_at);
         let syms = [
             m.opened_source,
@@ -467,6 +255,8 @@ impl Output {
         incoming.append_value(m.incoming_messages);
         outgoing.append_value(m.outgoing_messages);
         self.assigned_at_opening.append_value(m.assigned_at_opening);
+        self.last_message_incoming
+            .append_value(m.last_message_incoming);
         self.response_time_total
             .append_value(m.response_time_total as f64 / 1e6);
     }
@@ -487,130 +277,59 @@ impl Output {
         let next =
             |it: &mut dyn Iterator<Item = ArrayRef>| it.next().expect("one builder per field");
         let columns: Vec<ArrayRef> = vec![
-            next(&mut ts),                               // opened_at
-            next(&mut st),                               // opened_source
-            next(&mut st),                               // opened_source_detail
-            next(&mut st),                               // opened_channel_id
-            next(&mut st),                               // opened_by_user_id
-            Arc::new(self.assigned_at_opening.finish()), // assigned_at_opening
-            next(&mut ts),                               // first_assignment_at
-            next(&mut st),                               // first_assignee_id
-            next(&mut ts),                               // last_assignment_at
-            next(&mut st),                               // last_assignee_id
-            next(&mut ct),                               // assignments
-            next(&mut ts),                               // first_response_at
-            next(&mut st),                               // first_response_by_user_id
-            next(&mut ts),                               // last_assignee_response_at
-            next(&mut ct),                               // responses
-            Arc::new(self.response_time_total.finish()), // response_time_total_seconds
-            next(&mut ct),                               // incoming_messages
-            next(&mut ct),                               // outgoing_messages
-            next(&mut ts),                               // closed_at
-            next(&mut st),                               // closed_source
-            next(&mut st),                               // closed_by_user_id
-            next(&mut st),                               // closed_by_team_id
-            next(&mut st),                               // category
-            next(&mut st),                               // summary
+            next(&mut ts),                                 // opened_at
+            next(&mut st),                                 // opened_source
+            next(&mut st),                                 // opened_source_detail
+            next(&mut st),                                 // opened_channel_id
+            next(&mut st),                                 // opened_by_user_id
+            Arc::new(self.assigned_at_opening.finish()),   // assigned_at_opening
+            next(&mut ts),                                 // first_assignment_at
+            next(&mut st),                                 // first_assignee_id
+            next(&mut ts),                                 // last_assignment_at
+            next(&mut st),                                 // last_assignee_id
+            next(&mut ct),                                 // assignments
+            next(&mut ts),                                 // first_response_at
+            next(&mut st),                                 // first_response_by_user_id
+            next(&mut ts),                                 // last_assignee_response_at
+            next(&mut ct),                                 // responses
+            Arc::new(self.response_time_total.finish()),   // response_time_total_seconds
+            next(&mut ct),                                 // incoming_messages
+            next(&mut ct),                                 // outgoing_messages
+            next(&mut ts),                                 // first_incoming_at
+            next(&mut ts),                                 // pickup_at
+            next(&mut ts),                                 // last_message_at
+            Arc::new(self.last_message_incoming.finish()), // last_message_incoming
+            next(&mut ts),                                 // closed_at
+            next(&mut st),                                 // closed_source
+            next(&mut st),                                 // closed_by_user_id
+            next(&mut st),                                 // closed_by_team_id
+            next(&mut st),                                 // category
+            next(&mut st),                                 // summary
         ];
         Arc::new(StructArray::new(output_fields(), columns, None))
     }
 }
 
-impl GroupsAccumulator for Conversations {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        groups: &[usize],
-        filter: Option<&BooleanArray>,
-        total: usize,
-    ) -> Result<()> {
-        self.ingest(values, groups, filter, total)
-    }
+/// Evaluates [`Metrics`](crate::timeline::Metrics) for each conversation.
+#[derive(Debug, Default)]
+pub(crate) struct MetricsOf;
 
-    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        Ok(self.evaluate_groups(emit_to))
-    }
-
-    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(vec![self.state_groups(emit_to)?])
-    }
-
-    fn merge_batch(&mut self, values: &[ArrayRef], groups: &[usize], total: usize) -> Result<()> {
-        self.merge_states(values, groups, None, total)
-    }
-
-    /// Each input row as a state of its own: a list of one event (NULL
-    /// where filtered out).
-    fn convert_to_state(
-        &self,
-        values: &[ArrayRef],
-        filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>> {
-        let n = values.first().map_or(0, |v| v.len());
-        let events = StructArray::try_new(input_fields(), values.to_vec(), None)?;
-        let nulls =
-            filter.map(|f| arrow::buffer::NullBuffer::from_iter(f.iter().map(|v| v == Some(true))));
-        let item = Arc::new(Field::new_list_field(
-            DataType::Struct(input_fields()),
-            true,
-        ));
-        let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(1, n));
-        Ok(vec![Arc::new(ListArray::try_new(
-            item,
-            offsets,
-            Arc::new(events),
-            nulls,
-        )?)])
-    }
-
-    fn size(&self) -> usize {
-        self.groups.capacity() * size_of::<Vec<Event>>() + self.events * (size_of::<Event>() + 16)
-    }
-}
-
-/// The row-at-a-time form DataFusion asks for where it cannot group
-/// (e.g. an aggregate with no GROUP BY): one group, the same code.
-#[derive(Debug)]
-struct OneConversation(Conversations);
-
-impl Accumulator for OneConversation {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let n = values.first().map_or(0, |v| v.len());
-        self.0.ingest(values, &vec![0; n], None, 1)
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        self.0
-            .groups
-            .resize_with(1.max(self.0.groups.len()), Vec::new);
-        let mut events = self.0.groups[0].clone();
-        order(&mut events);
-        let mut out = Output::with_capacity(1);
-        out.push(&metrics(&events), &self.0.strings);
-        ScalarValue::try_from_array(&out.finish(), 0)
-    }
-
-    fn size(&self) -> usize {
-        size_of::<Self>() + self.0.size()
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        self.0
-            .groups
-            .resize_with(1.max(self.0.groups.len()), Vec::new);
-        let list = self.0.state_groups(EmitTo::All)?;
-        Ok(vec![ScalarValue::try_from_array(&list, 0)?])
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let n = states.first().map_or(0, |v| v.len());
-        self.0.merge_states(states, &vec![0; n], None, 1)
+impl Evaluate for MetricsOf {
+    fn evaluate(&self, groups: Vec<Vec<Event>>, strings: &Interner) -> Result<ArrayRef> {
+        let mut out = Output::with_capacity(groups.len());
+        for events in &groups {
+            out.push(&metrics(events), strings);
+        }
+        Ok(out.finish())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use arrow::array::{Array, AsArray, BooleanArray};
     use arrow::array::{StringViewArray, TimestampMicrosecondArray};
+    use arrow::datatypes::TimestampMicrosecondType;
+    use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
     use super::*;
 
@@ -711,9 +430,9 @@ mod tests {
             .map(|r| usize::from(r.1.starts_with('b')))
             .collect();
         // Partial aggregation of the first half, then of the second, merged.
-        let mut final_acc = Conversations::default();
+        let mut final_acc = EventGroups::new(MetricsOf);
         for half in [0..5, 5..10] {
-            let mut partial = Conversations::default();
+            let mut partial = EventGroups::new(MetricsOf);
             partial
                 .update_batch(
                     &columns(&rows[half.clone()]),
@@ -781,7 +500,7 @@ mod tests {
                 None,
             ),
         ];
-        let mut acc = Conversations::default();
+        let mut acc = EventGroups::new(MetricsOf);
         let filter = BooleanArray::from(vec![Some(true), Some(true), None]);
         acc.update_batch(&columns(&rows), &[0, 0, 0], Some(&filter), 1)
             .unwrap();
@@ -805,7 +524,7 @@ mod tests {
             (0, "b0", "conversation_opened", None, None, None, None),
             (1, "b1", "message", Some("incoming"), None, None, None),
         ];
-        let mut acc = Conversations::default();
+        let mut acc = EventGroups::new(MetricsOf);
         acc.update_batch(&columns(&rows), &[0, 1, 1], None, 2)
             .unwrap();
         let first = acc.evaluate(EmitTo::First(1)).unwrap();

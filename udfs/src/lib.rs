@@ -6,7 +6,11 @@ use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
+pub mod bot_sessions;
+pub mod business_seconds;
 pub mod conversation_metrics;
+pub mod delay_bucket;
+mod event_groups;
 pub mod format_duration;
 pub mod report_check;
 pub mod report_config;
@@ -23,6 +27,8 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(format_duration::FormatDuration::new())),
         Arc::new(ScalarUDF::from(seconds_between::SecondsBetween::new())),
         Arc::new(ScalarUDF::from(to_local::ToLocal::new())),
+        Arc::new(ScalarUDF::from(business_seconds::BusinessSeconds::new())),
+        Arc::new(ScalarUDF::from(delay_bucket::DelayBucket::new())),
         Arc::new(ScalarUDF::from(report_filter::ReportFilter::new())),
         Arc::new(ScalarUDF::from(report_check::ReportCheck::new(true))),
         Arc::new(ScalarUDF::from(report_check::ReportCheck::new(false))),
@@ -30,14 +36,22 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(ReportParam::new(Param::End))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::AsOf))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::Timezone))),
+        Arc::new(ScalarUDF::from(ReportParam::new(Param::SessionGap))),
+        Arc::new(ScalarUDF::from(ReportParam::new(Param::WaitingThreshold))),
+        Arc::new(ScalarUDF::from(ReportParam::new(Param::Grain))),
+        Arc::new(ScalarUDF::from(ReportParam::new(Param::HourFrom))),
+        Arc::new(ScalarUDF::from(ReportParam::new(Param::HourTo))),
     ]
 }
 
 /// Every aggregate function of this crate.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::from(
-        conversation_metrics::ConversationMetrics::new(),
-    ))]
+    vec![
+        Arc::new(AggregateUDF::from(
+            conversation_metrics::ConversationMetrics::new(),
+        )),
+        Arc::new(AggregateUDF::from(bot_sessions::BotSessions::new())),
+    ]
 }
 
 /// Registers every function of this crate on `registry`.

@@ -58,6 +58,31 @@ extensions_options! {
         pub contact: String, default = String::new()
         /// Filter: conversation id
         pub conversation_id: String, default = String::new()
+        /// Filter (Heyday, Partoo): channel (id or name)
+        pub channel: String, default = String::new()
+        /// Filter (Heyday, Partoo): channel type (whatsapp, webchat, ...)
+        pub channel_type: String, default = String::new()
+        /// Filter (Heyday, Partoo): platform grouping channel types
+        pub platform: String, default = String::new()
+        /// Filter (Heyday, Partoo): establishment (id or name)
+        pub establishment: String, default = String::new()
+        /// Filter (Partoo): establishment region
+        pub region: String, default = String::new()
+        /// Filter (Partoo): establishment sector
+        pub sector: String, default = String::new()
+        /// Filter (Partoo): establishment country
+        pub country: String, default = String::new()
+        /// Filter (Heyday): team, as department (id or name)
+        pub team: String, default = String::new()
+        /// Filter (Heyday, Partoo): local hours of day, 'FROM-TO' (TO excluded), e.g. '9-18'
+        pub hours: String, default = String::new()
+        /// Heyday: minutes of silence that end a bot conversation
+        pub session_gap_minutes: f64, default = 10.0
+        /// Partoo: days a customer's last message may wait before the
+        /// establishment is "to watch"
+        pub waiting_days: f64, default = 4.0
+        /// Partoo: grain of active_chats_evolution: day, week, month or year
+        pub evolution_grain: String, default = "day".to_string()
     }
 }
 
@@ -79,6 +104,19 @@ pub const FILTERS: [&str; 12] = [
     "contact_type",
     "contact",
     "conversation_id",
+];
+
+/// The filters of the Heyday and Partoo components (SPEC.md §3).
+pub const SITE_FILTERS: [&str; 9] = [
+    "channel",
+    "channel_type",
+    "platform",
+    "establishment",
+    "region",
+    "sector",
+    "country",
+    "team",
+    "hours",
 ];
 
 /// The period presets of SPEC.md §3 (plus `all`).
@@ -124,10 +162,20 @@ impl ReportConfig {
             "contact" => &self.contact,
             "conversation_id" => &self.conversation_id,
             "workspace" => &self.workspace,
+            "channel" => &self.channel,
+            "channel_type" => &self.channel_type,
+            "platform" => &self.platform,
+            "establishment" => &self.establishment,
+            "region" => &self.region,
+            "sector" => &self.sector,
+            "country" => &self.country,
+            "team" => &self.team,
+            "hours" => &self.hours,
             other => {
                 return Err(plan_datafusion_err!(
-                    "unknown report filter '{other}' (known: {}, workspace)",
-                    FILTERS.join(", ")
+                    "unknown report filter '{other}' (known: {}, {}, workspace)",
+                    FILTERS.join(", "),
+                    SITE_FILTERS.join(", ")
                 ));
             }
         };
@@ -139,12 +187,67 @@ impl ReportConfig {
             .collect())
     }
 
-    /// The filters that are set, in the order of [`FILTERS`].
+    /// The filters that are set, in the order of [`FILTERS`] then [`SITE_FILTERS`].
     pub fn set_filters(&self) -> Vec<&'static str> {
         FILTERS
             .into_iter()
+            .chain(SITE_FILTERS)
             .filter(|f| self.filter(f).is_ok_and(|v| !v.is_empty()))
             .collect()
+    }
+
+    /// The local hours of day `[from, to)` of the `hours` filter; `(0, 24)` when unset.
+    pub fn hour_range(&self) -> Result<(i64, i64)> {
+        let text = self.hours.trim();
+        if text.is_empty() {
+            return Ok((0, 24));
+        }
+        let parsed = text.split_once('-').and_then(|(a, b)| {
+            Some((a.trim().parse::<i64>().ok()?, b.trim().parse::<i64>().ok()?))
+        });
+        match parsed {
+            Some((from, to)) if (0..24).contains(&from) && from < to && to <= 24 => Ok((from, to)),
+            _ => Err(invalid(
+                "hours",
+                format!("'{text}' is not 'FROM-TO' with 0 <= FROM < TO <= 24"),
+            )),
+        }
+    }
+
+    /// `session_gap_minutes` in seconds, checked.
+    pub fn session_gap_seconds(&self) -> Result<f64> {
+        match self.session_gap_minutes {
+            m if m > 0.0 && m.is_finite() => Ok(m * 60.0),
+            m => Err(invalid(
+                "session_gap_minutes",
+                format!("{m} is not a positive number of minutes"),
+            )),
+        }
+    }
+
+    /// `waiting_days` in seconds, checked.
+    pub fn waiting_seconds(&self) -> Result<f64> {
+        match self.waiting_days {
+            d if d >= 0.0 && d.is_finite() => Ok(d * 86_400.0),
+            d => Err(invalid(
+                "waiting_days",
+                format!("{d} is not a non-negative number of days"),
+            )),
+        }
+    }
+
+    /// `evolution_grain`, checked.
+    pub fn grain(&self) -> Result<&'static str> {
+        match self.evolution_grain.trim() {
+            "day" => Ok("day"),
+            "week" => Ok("week"),
+            "month" => Ok("month"),
+            "year" => Ok("year"),
+            other => Err(invalid(
+                "evolution_grain",
+                format!("'{other}' is not day, week, month or year"),
+            )),
+        }
     }
 
     pub fn tz(&self) -> Result<Tz> {
@@ -188,7 +291,7 @@ fn parse_instant(s: &str, tz: Tz) -> Option<i64> {
 }
 
 /// Local wall-clock time to an instant; in a DST gap, the first instant after it.
-fn local_micros(tz: Tz, t: NaiveDateTime) -> Option<i64> {
+pub(crate) fn local_micros(tz: Tz, t: NaiveDateTime) -> Option<i64> {
     let mut t = t;
     for _ in 0..4 {
         if let Some(instant) = tz.from_local_datetime(&t).earliest() {

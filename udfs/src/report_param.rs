@@ -24,6 +24,15 @@ pub enum Param {
     AsOf,
     /// `report_timezone()`: `convlake.timezone`, checked.
     Timezone,
+    /// `report_session_gap()`: seconds of silence that end a bot session.
+    SessionGap,
+    /// `report_waiting_threshold()`: seconds a last incoming message may wait.
+    WaitingThreshold,
+    /// `report_grain()`: day, week, month or year (active_chats_evolution).
+    Grain,
+    /// `report_hour_from()`, `report_hour_to()`: the `hours` filter, `[from, to)`.
+    HourFrom,
+    HourTo,
 }
 
 /// A report parameter (SPEC.md §3) as a value: timestamps in UTC for the
@@ -57,6 +66,11 @@ impl ReportParam {
             Param::End => ts(config.period_micros(now)?.1),
             Param::AsOf => ts(config.as_of_micros(now)?),
             Param::Timezone => ScalarValue::Utf8(Some(config.tz()?.name().to_string())),
+            Param::SessionGap => ScalarValue::Float64(Some(config.session_gap_seconds()?)),
+            Param::WaitingThreshold => ScalarValue::Float64(Some(config.waiting_seconds()?)),
+            Param::Grain => ScalarValue::Utf8(Some(config.grain()?.to_string())),
+            Param::HourFrom => ScalarValue::Int64(Some(config.hour_range()?.0)),
+            Param::HourTo => ScalarValue::Int64(Some(config.hour_range()?.1)),
         })
     }
 }
@@ -68,6 +82,11 @@ impl ScalarUDFImpl for ReportParam {
             Param::End => "report_end",
             Param::AsOf => "report_as_of",
             Param::Timezone => "report_timezone",
+            Param::SessionGap => "report_session_gap",
+            Param::WaitingThreshold => "report_waiting_threshold",
+            Param::Grain => "report_grain",
+            Param::HourFrom => "report_hour_from",
+            Param::HourTo => "report_hour_to",
         }
     }
 
@@ -77,8 +96,12 @@ impl ScalarUDFImpl for ReportParam {
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.param {
-            Param::Timezone => DataType::Utf8,
-            _ => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            Param::Timezone | Param::Grain => DataType::Utf8,
+            Param::SessionGap | Param::WaitingThreshold => DataType::Float64,
+            Param::HourFrom | Param::HourTo => DataType::Int64,
+            Param::Start | Param::End | Param::AsOf => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+            }
         })
     }
 

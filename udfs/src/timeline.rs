@@ -190,6 +190,14 @@ pub struct Metrics {
     pub response_time_total: i64,
     pub incoming_messages: i64,
     pub outgoing_messages: i64,
+    /// The first incoming message, and the first user reply after it
+    /// (Partoo's pickup delay runs between the two).
+    pub first_incoming_at: Option<i64>,
+    pub pickup_at: Option<i64>,
+    /// The last message, and whether it came from the contact (Partoo's
+    /// "waiting" customers).
+    pub last_message_at: Option<i64>,
+    pub last_message_incoming: bool,
     pub closed_at: Option<i64>,
     pub closed_source: Sym,
     pub closed_by: Sym,
@@ -259,6 +267,9 @@ pub fn metrics(events: &[Event]) -> Metrics {
             }
             Kind::Message if e.is_incoming_message() => {
                 m.incoming_messages += 1;
+                m.first_incoming_at.get_or_insert(e.ts);
+                m.last_message_at = Some(e.ts);
+                m.last_message_incoming = true;
                 unanswered.get_or_insert(e.ts);
                 match assignments.last() {
                     Some(&(_, assignee)) if assignee != 0 => {
@@ -274,7 +285,12 @@ pub fn metrics(events: &[Event]) -> Metrics {
                 if e.sender != Sender::Broadcast {
                     m.outgoing_messages += 1;
                 }
+                m.last_message_at = Some(e.ts);
+                m.last_message_incoming = false;
                 if e.is_user_reply() {
+                    if m.first_incoming_at.is_some() && m.pickup_at.is_none() {
+                        m.pickup_at = Some(e.ts);
+                    }
                     if m.first_response_at.is_none() {
                         m.first_response_at = Some(e.ts);
                         m.first_response_by = e.actor;
@@ -308,6 +324,91 @@ pub fn metrics(events: &[Event]) -> Metrics {
         }
     }
     m
+}
+
+/// A bot conversation in Heyday's sense (SPEC.md §2): a run of a
+/// conversation's messages with no silence longer than the gap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub started_at: i64,
+    pub ended_at: i64,
+    pub messages: i64,
+    pub incoming: i64,
+    pub bot: i64,
+    /// Messages written by users (agents).
+    pub agent: i64,
+    /// The channel of the session's first message.
+    pub channel: Sym,
+    /// First incoming message → first user reply after it (µs).
+    pub initial_wait: Option<i64>,
+}
+
+impl Session {
+    /// The contact wrote in it: it starts with an incoming message, or one
+    /// follows the bot's (or anyone's) first message. A welcome-only session
+    /// is not engaged.
+    pub fn engaged(&self) -> bool {
+        self.incoming > 0
+    }
+
+    /// An agent wrote at least one message in it.
+    pub fn answered(&self) -> bool {
+        self.agent > 0
+    }
+}
+
+/// Splits a conversation's messages (already [`order`]ed) into sessions: a
+/// new one starts when more than `gap` µs passed since the previous message
+/// (exactly `gap` stays in the same session). A conversation is one opening,
+/// so every re-opening starts a new session. Messages outside the
+/// conversation's span (see [`metrics`]) belong to none.
+pub fn sessions(events: &[Event], gap: i64) -> Vec<Session> {
+    let open = events.iter().position(|e| e.kind == Kind::Opened);
+    let start = open.unwrap_or(0);
+    let close = events[start..]
+        .iter()
+        .position(|e| e.kind == Kind::Closed)
+        .map(|i| start + i);
+    let end = close.map_or(events.len(), |c| c + 1);
+    let mut out: Vec<Session> = Vec::new();
+    let mut first_incoming: Option<i64> = None;
+    for e in events[start..end]
+        .iter()
+        .filter(|e| e.kind == Kind::Message)
+    {
+        let new_session = out.last().is_none_or(|s| e.ts - s.ended_at > gap);
+        if new_session {
+            first_incoming = None;
+            out.push(Session {
+                started_at: e.ts,
+                ended_at: e.ts,
+                messages: 0,
+                incoming: 0,
+                bot: 0,
+                agent: 0,
+                channel: e.channel,
+                initial_wait: None,
+            });
+        }
+        let s = out.last_mut().expect("pushed above");
+        s.ended_at = e.ts;
+        s.messages += 1;
+        match (e.direction, e.sender) {
+            (Direction::Incoming, _) => {
+                s.incoming += 1;
+                first_incoming.get_or_insert(e.ts);
+            }
+            (_, Sender::Bot) => s.bot += 1,
+            (_, Sender::User) => {
+                s.agent += 1;
+                if let (Some(t), None) = (first_incoming, s.initial_wait) {
+                    s.initial_wait = Some(e.ts - t);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -532,5 +633,74 @@ mod tests {
         };
         let m = run(vec![opened(0), reply, msg]);
         assert_eq!((m.responses, m.response_time_total), (1, 0));
+    }
+
+    fn bot(t: i64) -> Event {
+        outgoing(t, Sender::Bot, 0)
+    }
+
+    #[test]
+    fn sessions_split_strictly_after_the_gap() {
+        let gap = 10 * MIN;
+        // 0 welcome, 1 reply; 11 is exactly 10 min after 1: same session.
+        let mut late = incoming(0);
+        late.ts = 11 * MIN + 1; // 10 min and 1 µs after minute 1
+        late.event_id = "late".into();
+        let events = vec![
+            opened(0),
+            bot(0),
+            incoming(1),
+            incoming(11),
+            late,
+            closed(30),
+        ];
+        let mut events = events;
+        order(&mut events);
+        let s = sessions(&events, gap);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(
+            (s[0].started_at, s[0].ended_at, s[0].messages),
+            (0, 11 * MIN, 3)
+        );
+        assert_eq!(s[1].started_at, 11 * MIN + 1);
+        assert!(s[0].engaged() && s[1].engaged());
+    }
+
+    #[test]
+    fn welcome_only_is_not_engaged_and_agent_replies_answer() {
+        let mut events = vec![
+            opened(0),
+            bot(0),
+            bot(30),
+            incoming(31),
+            outgoing(34, Sender::User, A),
+            closed(40),
+        ];
+        order(&mut events);
+        let s = sessions(&events, 10 * MIN);
+        assert_eq!(s.len(), 2);
+        assert!(!s[0].engaged() && !s[0].answered(), "welcome only");
+        assert!(s[1].engaged() && s[1].answered());
+        assert_eq!(s[1].initial_wait, Some(3 * MIN));
+    }
+
+    #[test]
+    fn pickup_and_waiting() {
+        let m = run(vec![
+            opened(0),
+            outgoing(1, Sender::User, A),
+            incoming(2),
+            incoming(3),
+            outgoing(7, Sender::User, A),
+            incoming(9),
+        ]);
+        assert_eq!(
+            (m.first_incoming_at, m.pickup_at),
+            (Some(2 * MIN), Some(7 * MIN))
+        );
+        assert_eq!(
+            (m.last_message_at, m.last_message_incoming),
+            (Some(9 * MIN), true)
+        );
     }
 }

@@ -40,6 +40,10 @@ pub enum Command {
 pub enum Report {
     /// respond.io's Conversations report (seed 000)
     Conversations(ReportArgs),
+    /// Heyday's chatbot analytics (seeds 001, 002)
+    Bot(ReportArgs),
+    /// Partoo's chat statistics (seed 003)
+    Chats(ReportArgs),
 }
 
 #[derive(Debug, Args)]

@@ -28,8 +28,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }) => repl::run(&ctx, format).await,
                 Command::Tables => print_tables(&ctx, &lake).await,
                 Command::Report(Report::Conversations(args)) => {
-                    report::conversations(&ctx, &args).await
+                    report::page(&ctx, &args, "conversations").await
                 }
+                Command::Report(Report::Bot(args)) => report::page(&ctx, &args, "bot").await,
+                Command::Report(Report::Chats(args)) => report::page(&ctx, &args, "chats").await,
                 Command::Describe { table } => {
                     let sql = format!("describe {}", quote_ident(&table));
                     run_sql(&ctx, &sql, Format::Table, None).await

@@ -41,6 +41,62 @@ pub const CONVERSATIONS: [(&str, &str); 11] = [
     ("conversation_list", "Conversation list"),
 ];
 
+/// Heyday's chatbot analytics (seeds 001, 002), in page order.
+pub const BOT: [(&str, &str); 9] = [
+    (
+        "bot_overview",
+        "Overview: duration, conversations, engaged, unique customers",
+    ),
+    (
+        "bot_conversations_summary",
+        "Conversations: transfers, answered, engaged, closed, waits",
+    ),
+    (
+        "bot_engagement",
+        "Engagement: active vs non-active conversations",
+    ),
+    ("messages_by_sender", "Messages by sender"),
+    (
+        "conversations_by_channel_support_type",
+        "Conversations by channel and support type",
+    ),
+    (
+        "handover_requests",
+        "Handover requests by channel and status",
+    ),
+    (
+        "activity_heatmap",
+        "Activity: engaged conversations and handover requests (weekday × local hour)",
+    ),
+    ("closed_by_department", "Closed conversations by department"),
+    (
+        "first_response_distribution",
+        "First response time distribution by channel type",
+    ),
+];
+
+/// Partoo's chat statistics (seed 003), in page order.
+pub const CHATS: [(&str, &str); 6] = [
+    ("active_chats", "Customers with an active chat"),
+    (
+        "active_chats_breakdown",
+        "Breakdown by channel and platform",
+    ),
+    (
+        "active_chats_evolution",
+        "Evolution against the previous period",
+    ),
+    ("establishment_ranking", "Establishment ranking"),
+    (
+        "establishments_to_watch",
+        "Establishments to watch: customers waiting",
+    ),
+    (
+        "pickup_delay_heatmap",
+        "Average pickup delay (weekday × local hour of the chat's start)",
+    ),
+];
+
 /// The `SET` statements for the report's parameters, as a BI tool would send them.
 pub fn set_statements(ctx_as_of: &str, args: &ReportArgs) -> Result<Vec<String>> {
     let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
@@ -61,12 +117,15 @@ pub fn set_statements(ctx_as_of: &str, args: &ReportArgs) -> Result<Vec<String>>
             });
         };
         let key = key.trim();
-        if !convlake_udfs::report_config::FILTERS.contains(&key) {
+        let known = convlake_udfs::report_config::FILTERS
+            .iter()
+            .chain(&convlake_udfs::report_config::SITE_FILTERS);
+        if !known.clone().any(|f| *f == key) {
             return Err(Error::Parameter {
                 name: "--filter".into(),
                 reason: format!(
                     "unknown filter '{key}' (known: {})",
-                    convlake_udfs::report_config::FILTERS.join(", ")
+                    known.copied().collect::<Vec<_>>().join(", ")
                 ),
             });
         }
@@ -122,8 +181,20 @@ async fn notices(ctx: &SessionContext) -> Result<Vec<(String, Option<String>)>> 
     Ok(out)
 }
 
-/// Runs the report and prints it (a text page, or JSON with `--format json`).
-pub async fn conversations(ctx: &SessionContext, args: &ReportArgs) -> Result<()> {
+/// Runs a report page (`conversations`, `bot` or `chats`) and prints it: a
+/// text page, or JSON with `--format json`.
+pub async fn page(ctx: &SessionContext, args: &ReportArgs, report: &str) -> Result<()> {
+    let components: &[(&str, &str)] = match report {
+        "conversations" => &CONVERSATIONS,
+        "bot" => &BOT,
+        "chats" => &CHATS,
+        other => {
+            return Err(Error::Parameter {
+                name: "report".into(),
+                reason: format!("unknown report '{other}'"),
+            });
+        }
+    };
     let as_of = resolve_as_of(ctx, &args.as_of).await?;
     let sets = set_statements(&as_of, args)?;
     for set in &sets {
@@ -135,7 +206,13 @@ pub async fn conversations(ctx: &SessionContext, args: &ReportArgs) -> Result<()
     )
     .await?;
     let period = pretty_row(&period);
-    let notices = notices(ctx).await?;
+    // respond.io's components have report_status, which tells "no data for
+    // the selected filters" from an empty period.
+    let notices = if report == "conversations" {
+        notices(ctx).await?
+    } else {
+        vec![]
+    };
     let notice_of = |view: &str| {
         notices
             .iter()
@@ -143,79 +220,88 @@ pub async fn conversations(ctx: &SessionContext, args: &ReportArgs) -> Result<()
             .and_then(|(_, t)| t.clone())
     };
 
-    if args.format == PageFormat::Json {
-        let mut components = serde_json::Map::new();
-        for (view, title) in CONVERSATIONS {
-            let notice = notice_of(view);
-            let rows = match &notice {
-                Some(n) if n.starts_with("filter not applicable") => {
-                    serde_json::Value::Array(vec![])
-                }
-                _ => json_rows(
-                    &collect(ctx, &format!("select * from {view}{}", order_by(view))).await?,
-                )?,
-            };
-            components.insert(
-                view.to_string(),
-                serde_json::json!({ "title": title, "notice": notice, "rows": rows }),
-            );
-        }
-        let page = serde_json::json!({
-            "report": "conversations",
-            "parameters": { "period": args.period, "timezone": args.tz, "as_of": as_of,
-                            "workspace": args.workspace, "filters": args.filter, "range_utc": period },
-            "components": components,
-        });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&page).map_err(|e| Error::Parameter {
-                name: "json".into(),
-                reason: e.to_string()
-            })?
-        );
-        return Ok(());
-    }
-
-    let mut page = String::new();
+    let mut json_components = serde_json::Map::new();
+    let mut text = String::new();
     writeln!(
-        page,
-        "Conversations report: {} ({}), time zone {}, as of {as_of}",
+        text,
+        "{report} report: {} ({}), time zone {}, as of {as_of}",
         args.period, period, args.tz
     )
     .ok();
     if !args.filter.is_empty() {
-        writeln!(page, "Filters: {}", args.filter.join(", ")).ok();
+        writeln!(text, "Filters: {}", args.filter.join(", ")).ok();
     }
-    for (view, title) in CONVERSATIONS {
-        writeln!(page, "\n== {title} ({view})").ok();
-        if let Some(notice) = notice_of(view)
-            && notice.starts_with("filter not applicable")
-        {
-            writeln!(page, "{notice}").ok();
+    for (view, title) in components {
+        let result = collect(ctx, &format!("select * from {view}{}", order_by(view))).await;
+        let (notice, batches) = match result {
+            // A filter that does not apply: the component shows why, not data.
+            Err(err) if err.to_string().contains("filter not applicable here") => {
+                let message = err.to_string();
+                let message =
+                    message[message.find("filter not applicable here").unwrap_or(0)..].to_string();
+                (Some(message), vec![])
+            }
+            Err(err) => return Err(err),
+            Ok(batches) => {
+                let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+                let notice = notice_of(view).or_else(|| {
+                    (rows == 0).then(|| {
+                        if args.filter.is_empty() {
+                            "no data in the period"
+                        } else {
+                            "no data for the selected filters"
+                        }
+                        .to_string()
+                    })
+                });
+                (notice, batches)
+            }
+        };
+        if args.format == PageFormat::Json {
+            json_components.insert(
+                view.to_string(),
+                serde_json::json!({ "title": title, "notice": notice, "rows": json_rows(&batches)? }),
+            );
             continue;
         }
-        if let Some(notice) = notice_of(view)
-            && view != "heatmap_opened"
-            && view != "heatmap_closed"
+        writeln!(text, "\n== {title} ({view})").ok();
+        let grid_only = matches!(
+            view.as_ref(),
+            "heatmap_opened" | "heatmap_closed" | "activity_heatmap" | "pickup_delay_heatmap"
+        );
+        if let Some(notice) = &notice
+            && (!grid_only || notice.starts_with("filter not applicable"))
         {
-            writeln!(page, "{notice}").ok();
+            writeln!(text, "{notice}").ok();
             continue;
         }
-        match view {
+        match *view {
             "heatmap_opened" | "heatmap_closed" => {
-                let batches = collect(
-                    ctx,
-                    &format!("select weekday_name, hour, conversations from {view} order by weekday, hour"),
+                text.push_str(&grid(ctx, view, "conversations").await?)
+            }
+            "activity_heatmap" => {
+                writeln!(text, "engaged conversations:").ok();
+                text.push_str(&grid(ctx, view, "engaged_conversations").await?);
+                writeln!(text, "handover requests:").ok();
+                text.push_str(&grid(ctx, view, "handover_requests").await?);
+            }
+            "pickup_delay_heatmap" => {
+                writeln!(
+                    text,
+                    "average pickup delay bucket; // = no chat started, - = no reply yet"
                 )
-                .await?;
-                page.push_str(&grid(&batches));
+                .ok();
+                text.push_str(
+                    &grid(
+                        ctx,
+                        view,
+                        "case when no_chat then '//' else coalesce(bucket, '-') end",
+                    )
+                    .await?,
+                );
             }
             "conversation_list" => {
-                let total = collect(ctx, "select count(*) from conversation_list").await?;
-                let total = total
-                    .first()
-                    .map(|b| b.column(0).as_primitive::<Int64Type>().value(0))
-                    .unwrap_or(0);
+                let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
                 let first = collect(
                     ctx,
                     &format!(
@@ -230,24 +316,36 @@ pub async fn conversations(ctx: &SessionContext, args: &ReportArgs) -> Result<()
                     .first()
                     .map(|b| b.schema())
                     .unwrap_or_else(|| std::sync::Arc::new(arrow::datatypes::Schema::empty()));
-                writeln!(page, "{}", pretty(&schema, &first)?).ok();
+                writeln!(text, "{}", pretty(&schema, &first)?).ok();
                 writeln!(
-                    page,
+                    text,
                     "{} of {total} conversations shown. Export every row and column with:\n  convlake sql -f csv -o conversations.csv \"{}; select * from conversation_list\"",
-                    total.min(args.rows as i64),
+                    total.min(args.rows),
                     sets.join("; ")
                 )
                 .ok();
             }
             _ => {
-                let batches =
-                    collect(ctx, &format!("select * from {view}{}", order_by(view))).await?;
-                let schema = ctx.table(view).await?.schema().as_arrow().clone().into();
-                writeln!(page, "{}", pretty(&schema, &batches)?).ok();
+                let schema = ctx.table(*view).await?.schema().as_arrow().clone().into();
+                writeln!(text, "{}", pretty(&schema, &batches)?).ok();
             }
         }
     }
-    print!("{page}");
+    if args.format == PageFormat::Json {
+        let page = serde_json::json!({
+            "report": report,
+            "parameters": { "period": args.period, "timezone": args.tz, "as_of": as_of,
+                            "workspace": args.workspace, "filters": args.filter, "range_utc": period },
+            "components": json_components,
+        });
+        let json = serde_json::to_string_pretty(&page).map_err(|e| Error::Parameter {
+            name: "json".into(),
+            reason: e.to_string(),
+        })?;
+        println!("{json}");
+    } else {
+        print!("{text}");
+    }
     Ok(())
 }
 
@@ -255,7 +353,17 @@ pub async fn conversations(ctx: &SessionContext, args: &ReportArgs) -> Result<()
 fn order_by(view: &str) -> &'static str {
     match view {
         "opened_vs_closed" => " order by bucket",
-        "heatmap_opened" | "heatmap_closed" => " order by weekday, hour",
+        "heatmap_opened" | "heatmap_closed" | "activity_heatmap" | "pickup_delay_heatmap" => {
+            " order by weekday, hour"
+        }
+        "bot_engagement" | "messages_by_sender" | "active_chats_evolution" => " order by bucket",
+        "handover_requests" => " order by bucket, channel_name",
+        "conversations_by_channel_support_type" => " order by channel_name, support_type",
+        "closed_by_department" => " order by conversations desc, department",
+        "establishment_ranking" => " order by rank, establishment_name",
+        "establishments_to_watch" => " order by waiting_customers desc, longest_wait_seconds desc",
+        "active_chats_breakdown" => " order by breakdown, customers desc, name",
+        "first_response_distribution" => " order by channel_type, bucket",
         "opened_by_contact_type" | "closed_by_contact_type" => " order by contact_type",
         "opened_by_source" | "closed_by_source" | "closed_by_category" | "opened_by_channel" => {
             " order by conversations desc, 2"
@@ -284,46 +392,51 @@ fn pretty_row(batches: &[RecordBatch]) -> String {
     format!("{} to {} UTC", text(0), text(1))
 }
 
-/// A 7 × 24 grid: one line per weekday, one column per hour.
-fn grid(batches: &[RecordBatch]) -> String {
-    let mut cells = vec![vec![0i64; 24]; 7];
+/// A 7 × 24 grid of `value` (an SQL expression over the view's columns):
+/// one line per weekday, one column per local hour.
+async fn grid(ctx: &SessionContext, view: &str, value: &str) -> Result<String> {
+    let batches = collect(
+        ctx,
+        &format!("select weekday, weekday_name, hour, cast({value} as varchar) from {view} order by weekday, hour"),
+    )
+    .await?;
+    let mut cells = vec![vec![String::new(); 24]; 7];
     let mut names = vec![String::new(); 7];
-    let mut row = 0;
-    for b in batches {
-        let name = arrow::compute::cast(b.column(0), &DataType::Utf8).expect("string");
+    for b in &batches {
+        let weekday = b.column(0).as_primitive::<Int64Type>();
+        let name = arrow::compute::cast(b.column(1), &DataType::Utf8)?;
         let name = name.as_string::<i32>();
-        let hour = b.column(1).as_primitive::<Int64Type>();
-        let count = b.column(2).as_primitive::<Int64Type>();
+        let hour = b.column(2).as_primitive::<Int64Type>();
+        let text = arrow::compute::cast(b.column(3), &DataType::Utf8)?;
+        let text = text.as_string::<i32>();
         for i in 0..b.num_rows() {
-            let h = hour.value(i) as usize;
-            let w = row / 24;
-            if w < 7 && h < 24 {
-                cells[w][h] = count.value(i);
-                names[w] = name.value(i).to_string();
+            let (w, h) = (weekday.value(i) as usize, hour.value(i) as usize);
+            if (1..=7).contains(&w) && h < 24 {
+                cells[w - 1][h] = text.value(i).to_string();
+                names[w - 1] = name.value(i).to_string();
             }
-            row += 1;
         }
     }
     let width = cells
         .iter()
         .flatten()
-        .map(|c| c.to_string().len())
+        .map(|c| c.chars().count())
         .max()
         .unwrap_or(1)
         .max(2);
-    let mut out = String::from("     ");
+    let mut out = String::from("    ");
     for h in 0..24 {
         write!(out, " {h:>width$}").ok();
     }
     out.push('\n');
     for (w, line) in cells.iter().enumerate() {
-        write!(out, "{:<5}", names[w]).ok();
+        write!(out, "{:<4}", names[w]).ok();
         for c in line {
             write!(out, " {c:>width$}").ok();
         }
         out.push('\n');
     }
-    out
+    Ok(out)
 }
 
 fn json_rows(batches: &[RecordBatch]) -> Result<serde_json::Value> {

@@ -642,9 +642,10 @@ mod tests {
     #[test]
     fn sessions_split_strictly_after_the_gap() {
         let gap = 10 * MIN;
-        // 0 welcome, 1 reply; 11 is exactly 10 min after 1: same session.
+        // 0 welcome, 1 reply; 11 is exactly 10 min after 1: same session;
+        // 21 min and 1 µs is more than 10 min after 11: a new one.
         let mut late = incoming(0);
-        late.ts = 11 * MIN + 1; // 10 min and 1 µs after minute 1
+        late.ts = 21 * MIN + 1; // 10 min and 1 µs after minute 11
         late.event_id = "late".into();
         let events = vec![
             opened(0),
@@ -662,7 +663,7 @@ mod tests {
             (s[0].started_at, s[0].ended_at, s[0].messages),
             (0, 11 * MIN, 3)
         );
-        assert_eq!(s[1].started_at, 11 * MIN + 1);
+        assert_eq!(s[1].started_at, 21 * MIN + 1);
         assert!(s[0].engaged() && s[1].engaged());
     }
 

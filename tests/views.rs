@@ -262,3 +262,149 @@ fn report_rejects_an_unknown_filter_naming_the_flag() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn heyday_and_partoo_components_agree_on_the_sample_lake() {
+    let ctx = sample("last_30_days").await;
+    let sessions = number(&ctx, "select conversations from bot_overview").await;
+    let engaged = number(&ctx, "select engaged_conversations from bot_overview").await;
+    assert!(
+        sessions > 100 && engaged > 50 && engaged < sessions,
+        "{sessions} sessions, {engaged} engaged"
+    );
+    for (sql, expected) in [
+        (
+            "select total_conversations from bot_conversations_summary",
+            sessions,
+        ),
+        (
+            "select sum(active + non_active) from bot_engagement",
+            sessions,
+        ),
+        (
+            "select sum(conversations) from conversations_by_channel_support_type",
+            sessions,
+        ),
+        (
+            "select engaged_conversations from bot_conversations_summary",
+            engaged,
+        ),
+        ("select sum(active) from bot_engagement", engaged),
+        (
+            "select sum(engaged_conversations) from conversations_by_channel_support_type",
+            engaged,
+        ),
+        (
+            "select sum(engaged_conversations) from activity_heatmap",
+            engaged,
+        ),
+    ] {
+        assert_eq!(number(&ctx, sql).await, expected, "{sql}");
+    }
+    let handovers = number(&ctx, "select sum(total) from handover_requests").await;
+    assert!(handovers > 0);
+    assert_eq!(
+        number(&ctx, "select sum(handover_requests) from activity_heatmap").await,
+        handovers
+    );
+    assert_eq!(
+        number(
+            &ctx,
+            "select successful_transfers from bot_conversations_summary"
+        )
+        .await,
+        number(&ctx, "select sum(successful) from handover_requests").await
+    );
+    assert_eq!(
+        number(&ctx, "select sum(conversations) from closed_by_department").await,
+        number(&ctx, "select closed from conversation_summary").await
+    );
+
+    // Partoo: each contact belongs to one establishment in the generated lake.
+    let customers = number(&ctx, "select customers from active_chats").await;
+    assert!(customers > 100);
+    assert_eq!(
+        number(&ctx, "select sum(customers) from establishment_ranking").await,
+        customers
+    );
+    assert!(
+        number(
+            &ctx,
+            "select sum(customers) from active_chats_breakdown where breakdown = 'platform'"
+        )
+        .await
+            >= customers
+    );
+    assert_eq!(
+        number(&ctx, "select sum(chats) from pickup_delay_heatmap").await,
+        number(&ctx, "select opened from conversation_summary").await
+    );
+    assert_eq!(
+        number(&ctx, "select count(*) from pickup_delay_heatmap").await,
+        168
+    );
+    assert_eq!(
+        number(&ctx, "select sum(conversations) from first_response_distribution").await,
+        number(&ctx, "select count(*) from conversation_facts where opened_in_period and first_response_time_seconds is not null").await
+    );
+    assert!(number(&ctx, "select count(*) from establishments_to_watch").await > 0);
+}
+
+#[test]
+fn report_bot_and_chats_print_every_component() {
+    for (report, components) in [
+        ("bot", &convlake::report::BOT[..]),
+        ("chats", &convlake::report::CHATS[..]),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+            .args(["report", report, "--period", "last_30_days"])
+            .env_remove("CONVLAKE_LAKE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        for (view, _) in components {
+            assert!(
+                text.contains(&format!("({view})")),
+                "{view} missing from\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn closed_by_department_exports_as_csv() {
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "sql",
+            "-f",
+            "csv",
+            "set convlake.as_of = '2026-11-30T12:00:00Z'; set convlake.period = 'last_30_days'; \
+             select department, conversations, agents_involved, average_resolution_time from closed_by_department",
+        ])
+        .env_remove("CONVLAKE_LAKE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("department,conversations,agents_involved,average_resolution_time")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() >= 2, "{text}");
+    for row in rows {
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(fields.len(), 4, "{row}");
+        assert!(fields[3].contains(':'), "formatted duration in {row}");
+    }
+}

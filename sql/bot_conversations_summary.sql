@@ -31,18 +31,29 @@ transfers as (
     select sum(successful) as successful_transfers from handover_requests
 ),
 
-handover_conversations as (
-    select distinct workspace_id, conversation_id
-    from events
-    where event_type = 'handover' and ts <= report_as_of()
-),
-
 closed_by_agents as (
+    -- Conversations an agent closed in the period that had a handover
+    -- request inside their span (SPEC.md §1.2), narrowed by the same
+    -- filters as the sessions (the opening channel; the closing's local hour).
     select count(*) as closed_conversations
     from period_conversations as c
-    left semi join handover_conversations as h
-        on h.workspace_id = c.workspace_id and h.conversation_id = c.conversation_id
-    where c.closed_in_period and c.closed_source = 'user'
+    where c.closed_in_period
+        and c.closed_source = 'user'
+        and report_filter('channel', c.opened_channel_id, c.opened_channel_name)
+        and report_filter('channel_type', c.opened_channel_type)
+        and report_filter('platform', c.opened_channel_platform)
+        and report_filter('establishment', c.establishment_id, c.establishment_name)
+        and cast(date_part('hour', to_local(c.closed_at, c.timezone)) as bigint) >= report_hour_from()
+        and cast(date_part('hour', to_local(c.closed_at, c.timezone)) as bigint) < report_hour_to()
+        and exists (
+            select 1
+            from events as h
+            where h.event_type = 'handover'
+                and h.workspace_id = c.workspace_id
+                and h.conversation_id = c.conversation_id
+                and (c.opened_at is null or h.ts >= c.opened_at)
+                and h.ts <= c.closed_at
+        )
 )
 
 select

@@ -4,7 +4,8 @@
 -- assigned them or closed them) and the resolution time (opening -> closing):
 -- average formatted and in seconds, median, 90th percentile. The CSV export
 -- of seed 002 is its first four columns:
---   convlake sql -f csv "select department, conversations, agents_involved, average_resolution_time from closed_by_department"
+--   convlake sql -f csv "select department, conversations, agents_involved, average_resolution_time
+--                        from closed_by_department order by conversations desc, department"
 -- Serves: seed 002 "Conversations fermées par département" (and its export).
 -- Filters: team, channel (the opening channel), channel_type, platform, establishment.
 with closed as (
@@ -20,25 +21,26 @@ with closed as (
 ),
 
 agents as (
-    select workspace_id, conversation_id, actor_user_id as user_id
-    from events
-    where event_type = 'message' and sender_type = 'user' and actor_user_id is not null
-        and ts <= report_as_of()
-    union
-    select workspace_id, conversation_id, assignee_user_id as user_id
-    from events
-    where event_type = 'assignee_changed' and assignee_user_id is not null
-        and ts <= report_as_of()
-    union
-    select workspace_id, conversation_id, closed_by_user_id as user_id
+    -- Users who wrote in or were assigned the conversation inside its span
+    -- (SPEC.md §1.2: events after the close belong to none of its metrics),
+    -- and the user who closed it.
+    select c.closed_by_team_name, e.user_id
+    from closed as c
+    join (
+        select workspace_id, conversation_id, ts, actor_user_id as user_id
+        from events
+        where event_type = 'message' and sender_type = 'user' and actor_user_id is not null
+        union all
+        select workspace_id, conversation_id, ts, assignee_user_id as user_id
+        from events
+        where event_type = 'assignee_changed' and assignee_user_id is not null
+    ) as e
+        on e.workspace_id = c.workspace_id and e.conversation_id = c.conversation_id
+    where (c.opened_at is null or e.ts >= c.opened_at) and e.ts <= c.closed_at
+    union all
+    select closed_by_team_name, closed_by_user_id as user_id
     from closed
     where closed_by_user_id is not null
-),
-
-closed_agents as (
-    select c.closed_by_team_name, a.user_id
-    from closed as c
-    join agents as a on a.workspace_id = c.workspace_id and a.conversation_id = c.conversation_id
 ),
 
 per_department as (
@@ -54,7 +56,7 @@ per_department as (
 
 agents_per_department as (
     select coalesce(closed_by_team_name, '-') as department, count(distinct user_id) as agents_involved
-    from closed_agents
+    from agents
     group by 1
 )
 

@@ -384,7 +384,8 @@ fn closed_by_department_exports_as_csv() {
             "-f",
             "csv",
             "set convlake.as_of = '2026-11-30T12:00:00Z'; set convlake.period = 'last_30_days'; \
-             select department, conversations, agents_involved, average_resolution_time from closed_by_department",
+             select department, conversations, agents_involved, average_resolution_time from closed_by_department \
+             order by conversations desc, department",
         ])
         .env_remove("CONVLAKE_LAKE")
         .output()

@@ -82,6 +82,10 @@ pub enum Error {
         location: String,
     },
 
+    /// A file of a table does not fit the table's layout (partition folders).
+    #[error("file '{file}': {reason}")]
+    Layout { file: String, reason: String },
+
     /// A report or generator parameter with a value we cannot use.
     #[error("invalid value for parameter '{name}': {reason}")]
     Parameter { name: String, reason: String },

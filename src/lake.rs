@@ -402,8 +402,8 @@ async fn register_listing(
     for file in files {
         let keys = partition_keys(&prefix, &file.location);
         if keys != partitions {
-            return Err(Error::LakeUrl {
-                url: file.display.clone(),
+            return Err(Error::Layout {
+                file: file.display.clone(),
                 reason: format!(
                     "its partition folders ({}) differ from those of '{}' ({}); every file of '{name}' must \
                      use the same Hive partition keys",

@@ -211,3 +211,26 @@ async fn one_bad_file_among_good_ones_is_named() {
 pub fn file_url(path: &str) -> String {
     format!("file://{path}")
 }
+
+#[tokio::test]
+async fn files_with_different_partition_folders_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write_parquet(
+        &dir.path().join("events/date=2026-11-19/part-0.parquet"),
+        &required_batch(&EVENTS),
+    );
+    let stray = dir.path().join("events/part-9.parquet");
+    write_parquet(&stray, &required_batch(&EVENTS));
+    let err = open_err(dir.path()).await.to_string();
+    assert!(
+        err.starts_with(&format!(
+            "file '{}'",
+            file_url(&stray.display().to_string())
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("differ from those of") && err.contains("same Hive partition keys"),
+        "{err}"
+    );
+}

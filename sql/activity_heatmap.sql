@@ -29,11 +29,11 @@ handover_times as (
 ),
 
 cells as (
-    select (cast(date_part('dow', local_ts) as bigint) + 6) % 7 + 1 as weekday,
+    select cast(date_part('isodow', local_ts) as bigint) as weekday,
         cast(date_part('hour', local_ts) as bigint) as hour, 1 as engaged, 0 as handovers
     from engaged
     union all
-    select (cast(date_part('dow', local_ts) as bigint) + 6) % 7 + 1,
+    select cast(date_part('isodow', local_ts) as bigint),
         cast(date_part('hour', local_ts) as bigint), 0, 1
     from handover_times
     where cast(date_part('hour', local_ts) as bigint) >= report_hour_from()
@@ -44,21 +44,14 @@ counts as (
     select weekday, hour, sum(engaged) as engaged_conversations, sum(handovers) as handover_requests
     from cells
     group by weekday, hour
-),
-
-grid as (
-    select w.value as weekday, h.value as hour
-    from range(1, 8) as w
-    cross join range(0, 24) as h
 )
 
 select
     grid.weekday,
-    case grid.weekday when 1 then 'Mon' when 2 then 'Tue' when 3 then 'Wed' when 4 then 'Thu'
-        when 5 then 'Fri' when 6 then 'Sat' else 'Sun' end as weekday_name,
+    grid.weekday_name,
     grid.hour,
     coalesce(counts.engaged_conversations, 0) as engaged_conversations,
     coalesce(counts.handover_requests, 0) as handover_requests
-from grid
+from weekday_hours as grid
 left join counts on counts.weekday = grid.weekday and counts.hour = grid.hour
 order by grid.weekday, grid.hour

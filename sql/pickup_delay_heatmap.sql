@@ -8,7 +8,7 @@
 -- Filters: channel (the opening channel), channel_type, platform, establishment, region, sector, country, hours.
 with chats as (
     select
-        (cast(date_part('dow', to_local(opened_at, timezone)) as bigint) + 6) % 7 + 1 as weekday,
+        cast(date_part('isodow', to_local(opened_at, timezone)) as bigint) as weekday,
         cast(date_part('hour', to_local(opened_at, timezone)) as bigint) as hour,
         pickup_delay_seconds
     from period_conversations
@@ -35,18 +35,11 @@ cells as (
     from chats
     where hour >= report_hour_from() and hour < report_hour_to()
     group by weekday, hour
-),
-
-grid as (
-    select w.value as weekday, h.value as hour
-    from range(1, 8) as w
-    cross join range(0, 24) as h
 )
 
 select
     grid.weekday,
-    case grid.weekday when 1 then 'Mon' when 2 then 'Tue' when 3 then 'Wed' when 4 then 'Thu'
-        when 5 then 'Fri' when 6 then 'Sat' else 'Sun' end as weekday_name,
+    grid.weekday_name,
     grid.hour,
     coalesce(cells.chats, 0) as chats,
     coalesce(cells.picked_up, 0) as picked_up,
@@ -56,6 +49,6 @@ select
     cells.p90_delay_seconds,
     delay_bucket(cells.average_delay_seconds) as bucket,
     cells.chats is null as no_chat
-from grid
+from weekday_hours as grid
 left join cells on cells.weekday = grid.weekday and cells.hour = grid.hour
 order by grid.weekday, grid.hour

@@ -147,7 +147,8 @@ select
     c.closed_at,
     -- Closures by contact merge or deletion do not close a conversation (seed 000).
     coalesce(c.closed_at >= report_start() and c.closed_at < report_end()
-        and c.closed_source not in ('contact_merged', 'contact_deleted'), false) as closed_in_period,
+        and (c.closed_source is null or c.closed_source not in ('contact_merged', 'contact_deleted')), false)
+        as closed_in_period,
     c.closed_source,
     c.closed_by_user_id,
     coalesce(closer.name, c.closed_by_user_id) as closed_by_user_name,
@@ -202,3 +203,7 @@ left join users as closer on closer.user_id = c.closed_by_user_id
 left join teams on teams.team_id = c.closed_by_team_id
 left join workspaces on workspaces.workspace_id = c.workspace_id
 left join establishments on establishments.establishment_id = c.establishment_id
+-- An opening or closing event in the period is not enough (a stray second
+-- closing is outside the span): the conversation's own opening or closing is.
+where (c.opened_at >= report_start() and c.opened_at < report_end())
+    or (c.closed_at >= report_start() and c.closed_at < report_end())

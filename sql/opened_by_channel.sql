@@ -5,9 +5,8 @@
 -- Filters: opened_channel, opened_source, contact_type, contact, conversation_id.
 with facts as (
     select *
-    from conversation_facts
+    from conversation_openings
     where report_check('opened_by_channel', 'opened_channel,opened_source,contact_type,contact,conversation_id')
-        and opened_in_period
 ),
 
 counts as (

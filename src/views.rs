@@ -10,7 +10,7 @@ use datafusion::sql::resolve::resolve_table_references;
 use crate::error::{Error, Result};
 
 /// Every view: its name and its SQL (`sql/<name>.sql`).
-pub const VIEWS: [(&str, &str); 31] = [
+pub const VIEWS: [(&str, &str); 32] = [
     (
         "period_conversations",
         include_str!("../sql/period_conversations.sql"),
@@ -58,6 +58,7 @@ pub const VIEWS: [(&str, &str); 31] = [
         include_str!("../sql/conversation_list.sql"),
     ),
     ("weekday_hours", include_str!("../sql/weekday_hours.sql")),
+    ("conversation_openings", include_str!("../sql/conversation_openings.sql")),
     (
         "first_response_distribution",
         include_str!("../sql/first_response_distribution.sql"),

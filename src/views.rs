@@ -58,7 +58,10 @@ pub const VIEWS: [(&str, &str); 32] = [
         include_str!("../sql/conversation_list.sql"),
     ),
     ("weekday_hours", include_str!("../sql/weekday_hours.sql")),
-    ("conversation_openings", include_str!("../sql/conversation_openings.sql")),
+    (
+        "conversation_openings",
+        include_str!("../sql/conversation_openings.sql"),
+    ),
     (
         "first_response_distribution",
         include_str!("../sql/first_response_distribution.sql"),

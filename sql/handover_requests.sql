@@ -41,9 +41,8 @@ filtered as (
 )
 
 select
-    case when seconds_between(report_start(), report_end()) <= 90000
-        then date_trunc('hour', local_ts) else date_trunc('day', local_ts) end as bucket,
-    case when seconds_between(report_start(), report_end()) <= 90000 then 'hour' else 'day' end as grain,
+    date_trunc(report_bucket_unit(), local_ts) as bucket,
+    report_bucket_unit() as grain,
     channel_id,
     coalesce(channel_name, '-') as channel_name,
     sum(case when handover_status = 'successful' then 1 else 0 end) as successful,

@@ -10,10 +10,8 @@ with messages as (
 
 bucketed as (
     select
-        case when seconds_between(report_start(), report_end()) <= 90000
-            then date_trunc('hour', to_local(ts, timezone))
-            else date_trunc('day', to_local(ts, timezone)) end as bucket,
-        case when seconds_between(report_start(), report_end()) <= 90000 then 'hour' else 'day' end as grain,
+        date_trunc(report_bucket_unit(), to_local(ts, timezone)) as bucket,
+        report_bucket_unit() as grain,
         sender
     from messages
 )

@@ -15,12 +15,11 @@ events_in_period as (
 ),
 
 bucketed as (
-    -- A period of one local day or less (25 h on the day summer time ends) is
-    -- shown per hour; both branches fold to one.
+    -- report_bucket_unit(): 'hour' for a one-day period (up to 25 h, the day
+    -- summer time ends), else 'day'.
     select
-        case when seconds_between(report_start(), report_end()) <= 90000
-            then date_trunc('hour', local_ts) else date_trunc('day', local_ts) end as bucket,
-        case when seconds_between(report_start(), report_end()) <= 90000 then 'hour' else 'day' end as grain,
+        date_trunc(report_bucket_unit(), local_ts) as bucket,
+        report_bucket_unit() as grain,
         opened,
         closed
     from events_in_period

@@ -302,20 +302,27 @@ pub async fn page(ctx: &SessionContext, args: &ReportArgs, report: &str) -> Resu
             }
             "conversation_list" => {
                 let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
-                let first = collect(
-                    ctx,
-                    &format!(
-                        "select closed_at, conversation_id, contact_name, last_assignee, first_response_time, \
-                         resolution_time, average_response_time, responses, category \
-                         from conversation_list order by closed_at, conversation_id limit {}",
-                        args.rows
-                    ),
-                )
-                .await?;
-                let schema = first
-                    .first()
-                    .map(|b| b.schema())
-                    .unwrap_or_else(|| std::sync::Arc::new(arrow::datatypes::Schema::empty()));
+                // The list was read once, in order, above: show its first rows.
+                const SHOWN: [&str; 9] = [
+                    "closed_at",
+                    "conversation_id",
+                    "contact_name",
+                    "last_assignee",
+                    "first_response_time",
+                    "resolution_time",
+                    "average_response_time",
+                    "responses",
+                    "category",
+                ];
+                let full = ctx.table(*view).await?.schema().as_arrow().clone();
+                let all = arrow::compute::concat_batches(&std::sync::Arc::new(full), &batches)?;
+                let columns: Vec<usize> = SHOWN
+                    .iter()
+                    .map(|c| all.schema().index_of(c))
+                    .collect::<Result<_, _>>()?;
+                let first = all.project(&columns)?.slice(0, total.min(args.rows));
+                let schema = first.schema();
+                let first = vec![first];
                 writeln!(text, "{}", pretty(&schema, &first)?).ok();
                 writeln!(
                     text,

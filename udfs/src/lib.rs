@@ -39,6 +39,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(ReportParam::new(Param::SessionGap))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::WaitingThreshold))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::Grain))),
+        Arc::new(ScalarUDF::from(ReportParam::new(Param::BucketUnit))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::HourFrom))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::HourTo))),
     ]

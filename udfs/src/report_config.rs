@@ -236,6 +236,17 @@ impl ReportConfig {
         }
     }
 
+    /// The bucket of the day-or-hour charts: `hour` when the period is one
+    /// day (at most 25 hours, so the day summer time ends counts), else `day`.
+    pub fn bucket_unit(&self, now: Option<DateTime<Utc>>) -> Result<&'static str> {
+        let (start, end) = self.period_micros(now)?;
+        Ok(if end - start <= 25 * 3_600_000_000 {
+            "hour"
+        } else {
+            "day"
+        })
+    }
+
     /// `evolution_grain`, checked.
     pub fn grain(&self) -> Result<&'static str> {
         match self.evolution_grain.trim() {
@@ -478,5 +489,40 @@ mod tests {
         };
         assert_eq!(config.filter("opened_channel").unwrap(), ["a", "b"]);
         assert_eq!(config.set_filters(), ["opened_channel"]);
+    }
+
+    #[test]
+    fn one_day_periods_are_hourly_even_when_25_hours_long() {
+        let at = |p: &str, as_of: &str| ReportConfig {
+            period: p.into(),
+            timezone: "Europe/Paris".into(),
+            as_of: as_of.into(),
+            ..Default::default()
+        };
+        // 2026-10-25 in Paris lasts 25 hours; 2026-03-29 lasts 23.
+        assert_eq!(
+            at("today", "2026-10-25T12:00:00Z")
+                .bucket_unit(None)
+                .unwrap(),
+            "hour"
+        );
+        assert_eq!(
+            at("today", "2026-03-29T12:00:00Z")
+                .bucket_unit(None)
+                .unwrap(),
+            "hour"
+        );
+        assert_eq!(
+            at("2026-10-24/2026-10-26", "2026-10-30T00:00:00Z")
+                .bucket_unit(None)
+                .unwrap(),
+            "day"
+        );
+        assert_eq!(
+            at("last_7_days", "2026-10-30T00:00:00Z")
+                .bucket_unit(None)
+                .unwrap(),
+            "day"
+        );
     }
 }

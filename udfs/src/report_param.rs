@@ -30,6 +30,8 @@ pub enum Param {
     WaitingThreshold,
     /// `report_grain()`: day, week, month or year (active_chats_evolution).
     Grain,
+    /// `report_bucket_unit()`: `hour` for a one-day period, else `day`.
+    BucketUnit,
     /// `report_hour_from()`, `report_hour_to()`: the `hours` filter, `[from, to)`.
     HourFrom,
     HourTo,
@@ -69,6 +71,7 @@ impl ReportParam {
             Param::SessionGap => ScalarValue::Float64(Some(config.session_gap_seconds()?)),
             Param::WaitingThreshold => ScalarValue::Float64(Some(config.waiting_seconds()?)),
             Param::Grain => ScalarValue::Utf8(Some(config.grain()?.to_string())),
+            Param::BucketUnit => ScalarValue::Utf8(Some(config.bucket_unit(now)?.to_string())),
             Param::HourFrom => ScalarValue::Int64(Some(config.hour_range()?.0)),
             Param::HourTo => ScalarValue::Int64(Some(config.hour_range()?.1)),
         })
@@ -85,6 +88,7 @@ impl ScalarUDFImpl for ReportParam {
             Param::SessionGap => "report_session_gap",
             Param::WaitingThreshold => "report_waiting_threshold",
             Param::Grain => "report_grain",
+            Param::BucketUnit => "report_bucket_unit",
             Param::HourFrom => "report_hour_from",
             Param::HourTo => "report_hour_to",
         }
@@ -96,7 +100,7 @@ impl ScalarUDFImpl for ReportParam {
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.param {
-            Param::Timezone | Param::Grain => DataType::Utf8,
+            Param::Timezone | Param::Grain | Param::BucketUnit => DataType::Utf8,
             Param::SessionGap | Param::WaitingThreshold => DataType::Float64,
             Param::HourFrom | Param::HourTo => DataType::Int64,
             Param::Start | Param::End | Param::AsOf => {

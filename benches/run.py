@@ -242,6 +242,8 @@ class DuckDB:
     def sql_file(self, component: Component) -> Path:
         """The component's SQL with its parameters substituted."""
         text = (DUCKDB_SQL / f"{component.name}.sql").read_text()
+        # The per-conversation metrics both facts and list need, written once.
+        text = text.replace("{metrics}", (DUCKDB_SQL / "_metrics.sql.part").read_text())
         for key, value in self.params.duckdb_values(component.period, self.lake).items():
             text = text.replace("{" + key + "}", value)
         path = self.tmp / f"{component.name}.duckdb.sql"

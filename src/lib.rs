@@ -36,6 +36,10 @@ pub fn session_context() -> SessionContext {
         .with_information_schema(true)
         // Keep the files' declared order rather than re-sorting for parallelism.
         .set_bool("datafusion.optimizer.prefer_existing_sort", true)
+        // Files that do not overlap in that order are read one after the
+        // other in one partition, still sorted, so the per-conversation pass
+        // streams conversation by conversation instead of hashing them all.
+        .set_bool("datafusion.execution.split_file_groups_by_statistics", true)
         // The report parameters: `SET convlake.period = 'last_7_days'`, ...
         .with_option_extension(convlake_udfs::report_config::ReportConfig::default());
     SessionContext::new_with_config(config)

@@ -7,7 +7,7 @@ pub(super) const MIN: i64 = 60 * SEC;
 pub(super) const HOUR: i64 = 60 * MIN;
 pub(super) const DAY: i64 = 24 * HOUR;
 
-/// Share of events delivered late (in the day's `late-00000.parquet`).
+/// Share of events delivered late (in the day's `late-WWW.parquet`).
 pub(super) const LATE_RATE: f64 = 0.002;
 /// Share of events delivered twice.
 pub(super) const DUPLICATE_RATE: f64 = 0.003;

@@ -2,19 +2,24 @@
 //! (SPEC.md §1) with its dimension tables, deterministically from a seed.
 //!
 //! Layout of the lake written under `out`:
-//! - `events/date=YYYY-MM-DD/part-NNNNN.parquet`: partitioned by the UTC date
-//!   of each conversation's opening; a file holds whole conversations (at
-//!   most 50,000), its rows sorted by (workspace_id, conversation_id, ts,
-//!   event_id), the order declared in the file's metadata;
-//! - `events/date=YYYY-MM-DD/late-00000.parquet`: the day's events delivered
-//!   late (~0.2%), sorted the same way; ~0.3% of events are delivered twice;
+//! - `events/date=YYYY-MM-DD/part-WWW-NNNNN.parquet`: partitioned by the UTC
+//!   date of each conversation's opening; a file holds whole conversations
+//!   of one workspace `WWW` (at most 50,000), its rows sorted by
+//!   (workspace_id, conversation_id, ts, event_id), the order declared in the
+//!   file's metadata. Conversation ids grow with opening time, so the part
+//!   files of the lake do not overlap in that order: DataFusion can read
+//!   them as one sorted run and aggregate conversation by conversation;
+//! - `events/date=YYYY-MM-DD/late-WWW.parquet`: the day's events of workspace
+//!   `WWW` delivered late (~0.2%), sorted the same way (a second sorted run);
+//!   ~0.3% of events are delivered twice;
 //! - `contacts`, `users`, `teams`, `channels`, `establishments`,
 //!   `workspaces`: one `part-00000.parquet` each.
 //!
 //! The lake is drawn day by day, and within a day hour by hour: the hour's
 //! openings are drawn from a weekly and hourly profile in each workspace's
 //! time zone, sorted, and their conversations drawn in that order. Memory
-//! holds one part file's events at most, plus one `i64` per contact.
+//! holds one part file's events per workspace at most, plus one `i64` per
+//! contact.
 //!
 //! Everything is written into a sibling temporary directory first and
 //! renamed to `out` once complete.
@@ -317,16 +322,14 @@ fn write_lake(opts: &GenerateOptions, root: &Path, per_file: usize) -> Result<Ge
     let mut traffic = Traffic::new(&world, opts.seed, lake_start, opts.days, opts.conversations);
 
     let mut openings: Vec<(i64, u16)> = Vec::new();
-    let mut part = Vec::new();
-    let mut late = Vec::new();
+    let mut parts = vec![Part::default(); world.workspaces.len()];
+    let mut late = vec![Vec::new(); world.workspaces.len()];
     let mut contacts: Vec<NewContact> = Vec::new();
     for day in 0..opts.days {
         let date = opts.start + Days::new(day as u64);
         let dir = root
             .join("events")
             .join(format!("date={}", date.format("%Y-%m-%d")));
-        let mut part_no = 0;
-        let mut in_part = 0;
         for hour in 0..24 {
             let hour_start = lake_start + day as i64 * DAY + hour as i64 * HOUR;
             openings.clear();
@@ -337,26 +340,25 @@ fn write_lake(opts: &GenerateOptions, root: &Path, per_file: usize) -> Result<Ge
             }
             openings.sort_unstable();
             for &(t, w) in &openings {
-                sim.conversation(w as usize, t, &mut part, &mut late, &mut contacts);
-                in_part += 1;
+                let (part, w) = (&mut parts[w as usize], w as usize);
+                sim.conversation(w, t, &mut part.events, &mut late[w], &mut contacts);
+                part.conversations += 1;
                 if contacts.len() >= CONTACTS_CHUNK {
                     contacts_out.write(&world, &mut contacts)?;
                 }
-                if in_part == per_file {
-                    flush(&world, &dir, &mut part_no, &mut part, &mut written)?;
-                    in_part = 0;
+                if part.conversations == per_file {
+                    part.flush(&world, &dir, w, &mut written)?;
                 }
             }
         }
-        flush(&world, &dir, &mut part_no, &mut part, &mut written)?;
-        if !late.is_empty() {
-            write_events(
-                &world,
-                dir.join("late-00000.parquet"),
-                &mut late,
-                &mut written,
-            )?;
-            late.clear();
+        for (w, (part, late)) in parts.iter_mut().zip(&mut late).enumerate() {
+            part.flush(&world, &dir, w, &mut written)?;
+            part.number = 0;
+            if !late.is_empty() {
+                let path = dir.join(format!("late-{w:03}.parquet"));
+                write_events(&world, path, late, &mut written)?;
+                late.clear();
+            }
         }
     }
     contacts_out.write(&world, &mut contacts)?;
@@ -369,24 +371,27 @@ fn write_lake(opts: &GenerateOptions, root: &Path, per_file: usize) -> Result<Ge
     })
 }
 
-/// Writes the buffered conversations as the day's next part file.
-fn flush(
-    world: &World,
-    dir: &Path,
-    part_no: &mut u32,
-    part: &mut Vec<Ev>,
-    written: &mut Written,
-) -> Result<()> {
-    if part.is_empty() {
-        return Ok(());
+/// The conversations of one workspace waiting for the day's next part file.
+#[derive(Debug, Clone, Default)]
+struct Part {
+    events: Vec<Ev>,
+    conversations: usize,
+    /// Number of the next file of the day.
+    number: u32,
+}
+
+impl Part {
+    /// Writes the buffered conversations of workspace `w` as its next part
+    /// file of the day in `dir`.
+    fn flush(&mut self, world: &World, dir: &Path, w: usize, written: &mut Written) -> Result<()> {
+        if self.events.is_empty() {
+            return Ok(());
+        }
+        let path = dir.join(format!("part-{w:03}-{:05}.parquet", self.number));
+        write_events(world, path, &mut self.events, written)?;
+        self.number += 1;
+        self.events.clear();
+        self.conversations = 0;
+        Ok(())
     }
-    write_events(
-        world,
-        dir.join(format!("part-{:05}.parquet", *part_no)),
-        part,
-        written,
-    )?;
-    *part_no += 1;
-    part.clear();
-    Ok(())
 }

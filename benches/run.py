@@ -40,8 +40,13 @@ VENV = BENCHES / ".venv"
 LAKES = BENCHES / "lakes"
 DUCKDB_SQL = BENCHES / "duckdb"
 RESULTS = BENCHES / "RESULTS.md"
+CHART = BENCHES / "scaling.svg"
 
 SEED = 42
+# Lakes from this size on are timed --large-runs times.
+LARGE = 10_000_000
+# The generator's file layout; a cached lake of another layout is not reused.
+LAYOUT = "one-workspace-per-file"
 DAYS = 30
 # The generator's default first day; the lake holds [2026-10-01, 2026-10-31).
 LAKE_START = "2026-10-01T00:00:00Z"
@@ -481,7 +486,7 @@ def build_convlake() -> Path:
 def ensure_lake(binary: Path, size: int | Path, timeout: float) -> Path:
     if isinstance(size, Path):  # --lake: a lake made elsewhere
         return size
-    lake = LAKES / str(size)
+    lake = LAKES / f"{LAYOUT}-{size}"
     if (lake / "events").is_dir():
         return lake
     LAKES.mkdir(parents=True, exist_ok=True)
@@ -640,13 +645,14 @@ def bench_lake(size: int, binary: Path, python: Path, params: Params, args, tmp:
     # 2. Timings, in turns; the process start-up cost first.
     startup = Cell(size, "(start-up: select 1)")
     log(f"[{size:,}] start-up (select 1) ...")
-    time_in_turns(startup, conv, duck, None, args.runs, args.timeout)
+    runs = args.runs if size < LARGE or args.large_runs is None else args.large_runs
+    time_in_turns(startup, conv, duck, None, runs, args.timeout)
     for component, cell in zip(components, cells):
         if cell.agree != "yes" and not args.time_anyway:
             log(f"[{size:,}] {component.name}: not timed (answers {cell.agree})")
             continue
-        log(f"[{size:,}] {component.name}: timing (warm-up + {args.runs}) ...")
-        time_in_turns(cell, conv, duck, component, args.runs, args.timeout)
+        log(f"[{size:,}] {component.name}: timing (warm-up + {runs}) ...")
+        time_in_turns(cell, conv, duck, component, runs, args.timeout)
     return [startup] + cells
 
 
@@ -735,7 +741,7 @@ Written by `{' '.join(shlex.quote(a) for a in ['python3', 'benches/run.py'] + sy
 - 30-day period: `{params.start}` .. `{params.end}` (end excluded); whole lake: convlake `period = 'all'`,
   DuckDB `-infinity` .. `infinity`
 - as of `{params.as_of}`; report time zone `{params.timezone}` (every generated workspace has its own zone)
-- each cell: median of {args.runs} timed run{'s' if args.runs > 1 else ''} after one warm-up, convlake and DuckDB taking turns;
+- each cell: median of {args.runs} timed run{'s' if args.runs > 1 else ''} after one warm-up, convlake and DuckDB taking turns{'' if args.large_runs is None else f' ({args.large_runs} on lakes of {LARGE:,} conversations or more)'};
   timeout {args.timeout:.0f} s per query
 
 ## Results
@@ -762,6 +768,59 @@ answers are the same row for row (`benches/README.md`).
 """
     RESULTS.write_text(text)
     log(f"wrote {RESULTS}")
+    if len({c.lake for c in cells}) > 1:
+        CHART.write_text(scaling_svg(cells))
+        log(f"wrote {CHART}")
+
+
+def scaling_svg(cells: list[Cell]) -> str:
+    """Time and peak memory against lake size, log-log, one line per engine
+    and component: the figure of benches/README.md."""
+    components = [c.name for c in COMPONENTS]
+    colours = {"conversation_facts": "#1b6ca8", "conversation_list": "#d1495b",
+               "heatmap_opened": "#3c896d", "opened_by_channel": "#edae49"}
+    sizes = sorted({c.lake for c in cells if isinstance(c.lake, int)})
+    panels = [("seconds (median)", lambda rs: median_seconds(rs)),
+              ("peak RSS, MiB", lambda rs: max((r.peak_rss_kib for r in rs), default=None) and
+               max(r.peak_rss_kib for r in rs) / 1024)]
+    w, h, pad = 420, 300, 56
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w}" height="{h + 40}" '
+           'font-family="sans-serif" font-size="11">']
+    for p, (label, value) in enumerate(panels):
+        points = {}
+        for c in cells:
+            if c.component not in components:
+                continue
+            for engine, runs in (("convlake", c.convlake), ("DuckDB", c.duckdb)):
+                v = value(runs)
+                if v:
+                    points.setdefault((c.component, engine), []).append((c.lake, v))
+        values = [v for pts in points.values() for _, v in pts]
+        if not values or len(sizes) < 2:
+            continue
+        lo, hi = math.log10(min(values)) - 0.1, math.log10(max(values)) + 0.1
+        x0 = p * w
+        x = lambda n: x0 + pad + (math.log10(n) - math.log10(sizes[0])) / (math.log10(sizes[-1]) - math.log10(sizes[0])) * (w - 2 * pad)
+        y = lambda v: h - pad + 20 - (math.log10(v) - lo) / (hi - lo) * (h - 2 * pad)
+        out.append(f'<text x="{x0 + w / 2}" y="16" text-anchor="middle" font-weight="bold">{label} (log scale)</text>')
+        out.append(f'<line x1="{x0 + pad}" y1="{h - pad + 20}" x2="{x0 + w - pad}" y2="{h - pad + 20}" stroke="#888"/>')
+        out.append(f'<line x1="{x0 + pad}" y1="{h - pad + 20}" x2="{x0 + pad}" y2="30" stroke="#888"/>')
+        for n in sizes:
+            out.append(f'<text x="{x(n):.1f}" y="{h - pad + 34}" text-anchor="middle">{n:,}</text>')
+        for e in range(math.floor(lo), math.ceil(hi) + 1):
+            if lo <= e <= hi:
+                out.append(f'<text x="{x0 + pad - 4}" y="{y(10 ** e) + 4:.1f}" text-anchor="end">{10 ** e:g}</text>')
+        for (component, engine), pts in sorted(points.items()):
+            pts.sort()
+            dash = "" if engine == "convlake" else ' stroke-dasharray="5,3"'
+            path = " ".join(f"{x(n):.1f},{y(v):.1f}" for n, v in pts)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colours.get(component, "#555")}" stroke-width="2"{dash}/>')
+    for i, component in enumerate(components):
+        out.append(f'<line x1="{20 + i * 200}" y1="{h + 28}" x2="{44 + i * 200}" y2="{h + 28}" stroke="{colours[component]}" stroke-width="2"/>'
+                   f'<text x="{48 + i * 200}" y="{h + 32}">{component}</text>')
+    out.append(f'<text x="{2 * w - 10}" y="{h + 14}" text-anchor="end">solid: convlake, dashed: DuckDB; x: conversations in the lake</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 # --------------------------------------------------------------------------
@@ -775,6 +834,8 @@ def main() -> int:
     parser.add_argument("--convlake", type=Path,
                         help="use this convlake binary instead of building one with cargo build --release")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per cell after the warm-up (default 5)")
+    parser.add_argument("--large-runs", type=int, default=None,
+                        help="timed runs per cell on lakes of 10M conversations or more (default: --runs)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per query (default 900)")
     parser.add_argument("--components", default="",
                         help="only these components, comma-separated (default: all four)")
@@ -830,7 +891,7 @@ def main() -> int:
                 cells += bench_lake(size, binary, python, params, args, Path(tmp))
             if isinstance(size, Path):
                 continue
-            lake_sizes[size] = sum(p.stat().st_size for p in (LAKES / str(size) / "events").rglob("*.parquet"))
+            lake_sizes[size] = sum(p.stat().st_size for p in (LAKES / f"{LAYOUT}-{size}" / "events").rglob("*.parquet"))
     disagreements = [c for c in cells if c.agree not in ("yes", "-")]
     if not args.check_only:
         write_results(cells, args, params, machine(), vers, lake_sizes, started, time.perf_counter() - t0)

@@ -483,10 +483,15 @@ def build_convlake() -> Path:
     return REPO / "target" / "release" / "convlake"
 
 
+def lake_dir(size: int) -> Path:
+    """Where the generated lake of `size` conversations is cached."""
+    return LAKES / f"{LAYOUT}-{size}"
+
+
 def ensure_lake(binary: Path, size: int | Path, timeout: float) -> Path:
     if isinstance(size, Path):  # --lake: a lake made elsewhere
         return size
-    lake = LAKES / f"{LAYOUT}-{size}"
+    lake = lake_dir(size)
     if (lake / "events").is_dir():
         return lake
     LAKES.mkdir(parents=True, exist_ok=True)
@@ -781,8 +786,7 @@ def scaling_svg(cells: list[Cell]) -> str:
                "heatmap_opened": "#3c896d", "opened_by_channel": "#edae49"}
     sizes = sorted({c.lake for c in cells if isinstance(c.lake, int)})
     panels = [("seconds (median)", lambda rs: median_seconds(rs)),
-              ("peak RSS, MiB", lambda rs: max((r.peak_rss_kib for r in rs), default=None) and
-               max(r.peak_rss_kib for r in rs) / 1024)]
+              ("peak RSS, MiB", lambda rs: max((r.peak_rss_kib / 1024 for r in rs), default=None))]
     w, h, pad = 420, 300, 56
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w}" height="{h + 40}" '
            'font-family="sans-serif" font-size="11">']
@@ -891,7 +895,7 @@ def main() -> int:
                 cells += bench_lake(size, binary, python, params, args, Path(tmp))
             if isinstance(size, Path):
                 continue
-            lake_sizes[size] = sum(p.stat().st_size for p in (LAKES / f"{LAYOUT}-{size}" / "events").rglob("*.parquet"))
+            lake_sizes[size] = sum(p.stat().st_size for p in (lake_dir(size) / "events").rglob("*.parquet"))
     disagreements = [c for c in cells if c.agree not in ("yes", "-")]
     if not args.check_only:
         write_results(cells, args, params, machine(), vers, lake_sizes, started, time.perf_counter() - t0)

@@ -7,24 +7,47 @@
 -- Serves: heatmap_opened, opened_by_contact_type, opened_by_source,
 -- opened_by_channel (seed 000).
 -- Filters: opened_channel, opened_source, contact_type, contact, conversation_id.
-with openings as (
-    select distinct workspace_id, conversation_id, contact_id, ts, event_id, source, source_detail, channel_id
+with first_openings as (
+    -- Each conversation's first conversation_opened in (ts, event_id)
+    -- order, known at the as-of time, kept when it falls in the period.
+    -- An opening after the period's end cannot come first, so the end
+    -- bounds the scan; the start cannot (an earlier opening would be the
+    -- first, and the conversation was not opened in the period).
+    select
+        workspace_id,
+        conversation_id,
+        min(ts) as opened_at,
+        first_value(contact_id order by ts, event_id) as contact_id,
+        first_value(source order by ts, event_id) as opened_source,
+        first_value(source_detail order by ts, event_id) as opened_source_detail,
+        first_value(channel_id order by ts, event_id) as opened_channel_id
     from events
     where event_type = 'conversation_opened'
+        and ts < report_end()
         and ts <= report_as_of()
         and report_filter('workspace', workspace_id)
+    group by workspace_id, conversation_id
+    having min(ts) >= report_start()
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (partition by workspace_id, conversation_id order by ts, event_id) as n,
-        min(ts) over (partition by workspace_id, contact_id) as contact_first_opened_at
-    from openings
+contact_first_openings as (
+    -- Each contact's first opening, for new vs returning: only the
+    -- openings before the period's end can come first.
+    select workspace_id, contact_id, min(ts) as first_opened_at
+    from events
+    where event_type = 'conversation_opened'
+        and ts < report_end()
+        and ts <= report_as_of()
+    group by workspace_id, contact_id
 ),
 
-first_openings as (
-    select * from ranked where n = 1 and ts >= report_start() and ts < report_end()
+contact_names as (
+    -- One row per contact id: the planner then drops the join where no
+    -- contact column is read (heat-maps, channels and sources without a
+    -- contact filter).
+    select contact_id, min(name) as name, min(first_conversation_at) as first_conversation_at
+    from contacts
+    group by contact_id
 ),
 
 described as (
@@ -33,22 +56,24 @@ described as (
         o.conversation_id,
         o.contact_id,
         coalesce(contacts.name, o.contact_id) as contact_name,
-        o.ts as opened_at,
-        o.source as opened_source,
-        o.source_detail as opened_source_detail,
-        o.channel_id as opened_channel_id,
-        coalesce(channels.name, o.channel_id) as opened_channel_name,
+        o.opened_at,
+        o.opened_source,
+        o.opened_source_detail,
+        o.opened_channel_id,
+        coalesce(channels.name, o.opened_channel_id) as opened_channel_name,
         channels.channel_type as opened_channel_type,
         case
-            when o.ts = o.contact_first_opened_at
-                and (contacts.first_conversation_at is null or o.ts <= contacts.first_conversation_at)
+            when o.opened_at = c.first_opened_at
+                and (contacts.first_conversation_at is null or o.opened_at <= contacts.first_conversation_at)
                 then 'new'
             else 'returning'
         end as contact_type,
         coalesce(workspaces.timezone, report_timezone()) as timezone
     from first_openings as o
-    left join contacts on contacts.contact_id = o.contact_id
-    left join channels on channels.channel_id = o.channel_id
+    left join contact_first_openings as c
+        on c.workspace_id = o.workspace_id and c.contact_id = o.contact_id
+    left join contact_names as contacts on contacts.contact_id = o.contact_id
+    left join channels on channels.channel_id = o.opened_channel_id
     left join workspaces on workspaces.workspace_id = o.workspace_id
 )
 

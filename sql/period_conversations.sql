@@ -19,12 +19,27 @@ with period_conversation_ids as (
 ),
 
 conversation_events as (
+    -- The whole lake (period 'all'): every conversation, read in the files'
+    -- order with no join, so the metrics stream conversation by
+    -- conversation. The final WHERE keeps those with their own opening or
+    -- closing, as the semi join would. The planner folds
+    -- report_whole_lake() to a literal and drops the branch that is false.
+    select events.*
+    from events
+    where report_whole_lake()
+        and events.ts <= report_as_of()
+        and report_filter('workspace', events.workspace_id)
+
+    union all
+
+    -- A bounded period: the events of the conversations it names only.
     select events.*
     from events
     left semi join period_conversation_ids as ids
         on events.workspace_id = ids.workspace_id
         and events.conversation_id = ids.conversation_id
-    where events.ts <= report_as_of()
+    where not report_whole_lake()
+        and events.ts <= report_as_of()
 ),
 
 metrics as (
@@ -89,6 +104,9 @@ flattened as (
 ),
 
 with_contact_type as (
+    -- The per-contact tables are written first (the build side of the
+    -- hash joins), so the conversations stream through as the probe side in
+    -- their order instead of being held in a hash table.
     select
         flattened.*,
         case
@@ -100,11 +118,13 @@ with_contact_type as (
             else 'returning'
         end as contact_type,
         coalesce(contacts.name, flattened.contact_id) as contact_name
-    from flattened
-    left join first_openings
-        on first_openings.workspace_id = flattened.workspace_id
-        and first_openings.contact_id = flattened.contact_id
-    left join contacts
+    from contacts
+    right join (
+        first_openings
+        right join flattened
+            on first_openings.workspace_id = flattened.workspace_id
+            and first_openings.contact_id = flattened.contact_id
+    )
         on contacts.contact_id = flattened.contact_id
 )
 

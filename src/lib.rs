@@ -18,9 +18,13 @@ pub mod output;
 pub mod repl;
 pub mod report;
 pub mod schema;
+pub mod single_stage;
 pub mod views;
 
+use std::sync::Arc;
+
 use datafusion::execution::FunctionRegistry;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use error::{Error, Result};
@@ -42,7 +46,13 @@ pub fn session_context() -> SessionContext {
         .set_bool("datafusion.execution.split_file_groups_by_statistics", true)
         // The report parameters: `SET convlake.period = 'last_7_days'`, ...
         .with_option_extension(convlake_udfs::report_config::ReportConfig::default());
-    SessionContext::new_with_config(config)
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        // Per-conversation aggregates in one stage (src/single_stage.rs).
+        .with_physical_optimizer_rule(Arc::new(single_stage::SingleStageAggregates))
+        .build();
+    SessionContext::new_with_state(state)
 }
 
 /// Registers everything convlake adds onto `ctx`: its functions, the

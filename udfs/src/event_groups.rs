@@ -3,7 +3,6 @@
 //! before evaluation, and a partial state (a list of event structs) that
 //! DataFusion can merge across partitions.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -22,7 +21,7 @@ use crate::timeline::{Direction, Event, Kind, Sender, Sym, order};
 /// Strings of few distinct values, stored once; symbol 0 is NULL.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
-    ids: HashMap<Box<str>, Sym>,
+    ids: foldhash::HashMap<Box<str>, Sym>,
     strings: Vec<Box<str>>,
 }
 

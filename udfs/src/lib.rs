@@ -35,6 +35,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(ReportParam::new(Param::Start))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::End))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::AsOf))),
+        Arc::new(ScalarUDF::from(ReportParam::new(Param::WholeLake))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::Timezone))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::SessionGap))),
         Arc::new(ScalarUDF::from(ReportParam::new(Param::WaitingThreshold))),

@@ -280,6 +280,11 @@ impl ReportConfig {
         })
     }
 
+    /// The period is `all`: no bounds, every conversation of the lake.
+    pub fn whole_lake(&self) -> bool {
+        self.period.trim() == "all"
+    }
+
     /// The period `[start, end)` in µs since the epoch.
     pub fn period_micros(&self, now: Option<DateTime<Utc>>) -> Result<(i64, i64)> {
         let tz = self.tz()?;

@@ -22,6 +22,8 @@ pub enum Param {
     End,
     /// `report_as_of()`: `convlake.as_of`, or the query's start time.
     AsOf,
+    /// `report_whole_lake()`: true when `convlake.period` is `all` (no bounds).
+    WholeLake,
     /// `report_timezone()`: `convlake.timezone`, checked.
     Timezone,
     /// `report_session_gap()`: seconds of silence that end a bot session.
@@ -67,6 +69,7 @@ impl ReportParam {
             Param::Start => ts(config.period_micros(now)?.0),
             Param::End => ts(config.period_micros(now)?.1),
             Param::AsOf => ts(config.as_of_micros(now)?),
+            Param::WholeLake => ScalarValue::Boolean(Some(config.whole_lake())),
             Param::Timezone => ScalarValue::Utf8(Some(config.tz()?.name().to_string())),
             Param::SessionGap => ScalarValue::Float64(Some(config.session_gap_seconds()?)),
             Param::WaitingThreshold => ScalarValue::Float64(Some(config.waiting_seconds()?)),
@@ -84,6 +87,7 @@ impl ScalarUDFImpl for ReportParam {
             Param::Start => "report_start",
             Param::End => "report_end",
             Param::AsOf => "report_as_of",
+            Param::WholeLake => "report_whole_lake",
             Param::Timezone => "report_timezone",
             Param::SessionGap => "report_session_gap",
             Param::WaitingThreshold => "report_waiting_threshold",
@@ -103,6 +107,7 @@ impl ScalarUDFImpl for ReportParam {
             Param::Timezone | Param::Grain | Param::BucketUnit => DataType::Utf8,
             Param::SessionGap | Param::WaitingThreshold => DataType::Float64,
             Param::HourFrom | Param::HourTo => DataType::Int64,
+            Param::WholeLake => DataType::Boolean,
             Param::Start | Param::End | Param::AsOf => {
                 DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
             }

@@ -137,30 +137,27 @@ impl Event {
 /// `event_id`, SPEC.md §1.1), keeping the first. Already-ordered input (the
 /// usual case on a sorted lake) costs one comparison per event.
 pub fn order(events: &mut Vec<Event>) {
-    let key = |e: &Event| (e.ts, e.event_id.clone());
-    if !events
-        .windows(2)
-        .all(|w| (w[0].ts, &w[0].event_id) <= (w[1].ts, &w[1].event_id))
-    {
-        events.sort_by_cached_key(key);
+    fn key(e: &Event) -> (i64, &str) {
+        (e.ts, &e.event_id)
+    }
+    if !events.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        events.sort_by(|a, b| key(a).cmp(&key(b)));
     }
     // Identical re-deliveries share `ts`, so they are now adjacent; a
     // re-delivery with another `ts` is caught by the id set below.
     events.dedup_by(|b, a| a.event_id == b.event_id);
-    if events.len() > 1 {
-        let mut seen = std::collections::HashSet::with_capacity(events.len());
-        let mut duplicate = false;
-        for e in events.iter() {
-            if !seen.insert(e.event_id.clone()) {
-                duplicate = true;
-                break;
-            }
-        }
-        if duplicate {
-            let mut seen = std::collections::HashSet::with_capacity(events.len());
-            events.retain(|e| seen.insert(e.event_id.clone()));
-        }
+    if events.len() < 2 {
+        return;
     }
+    // Borrowed ids and a fast hash: this runs once per conversation, and
+    // almost always finds nothing to drop.
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(events.len(), Default::default());
+    let keep: Vec<bool> = events.iter().map(|e| seen.insert(&*e.event_id)).collect();
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    let mut keep = keep.into_iter();
+    events.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// Every per-conversation value of SPEC.md §2 that needs the events in

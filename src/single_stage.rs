@@ -1,0 +1,121 @@
+//! A physical optimizer rule: per-conversation aggregates run in one stage,
+//! after a hash repartition by conversation, never as Partial and Final.
+//!
+//! DataFusion splits an aggregate whose input is not partitioned by its
+//! group keys into `Partial → RepartitionExec(hash) → FinalPartitioned`.
+//! For `conversation_metrics` and `bot_sessions` the partial stage reduces
+//! nothing: its state is the list of the conversation's events, so every
+//! event is gathered, turned into a list, sent, and gathered again (measured
+//! on 1M conversations: 9.5 s in Partial plus 7.3 s in Final, against
+//! 3.6 s for one stage). The same holds for any aggregate grouped by
+//! conversation over events already in conversation order (the lake's sort
+//! order): a conversation's rows are adjacent, so the partial stage merges
+//! a handful of rows per group and the final stage does it all again
+//! (`first_value(... order by ts)` per conversation on 1M openings: 1.40 s
+//! Partial plus 1.15 s Final). This rule moves the repartition below the
+//! aggregate, keeping the input order where the repartition kept it, and
+//! aggregates once in `SinglePartitioned` mode: the same rows reach the same
+//! group, so the answer is unchanged.
+
+use std::sync::Arc;
+
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::config::ConfigOptions;
+use datafusion::error::Result;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::{ExecutionPlan, InputOrderMode, Partitioning};
+
+/// The aggregates whose partial state is every input row.
+const WHOLE_GROUP_AGGREGATES: [&str; 2] = ["conversation_metrics", "bot_sessions"];
+
+/// The group key that makes an aggregate per conversation.
+const CONVERSATION_KEY: &str = "conversation_id";
+
+#[derive(Debug, Default)]
+pub struct SingleStageAggregates;
+
+impl PhysicalOptimizerRule for SingleStageAggregates {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            Ok(match single_stage(&node)? {
+                Some(replaced) => Transformed::yes(replaced),
+                None => Transformed::no(node),
+            })
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "convlake_single_stage_aggregates"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// `FinalPartitioned ← RepartitionExec(hash) ← Partial` over one of
+/// [`WHOLE_GROUP_AGGREGATES`], or grouped by conversation over input sorted
+/// on the group keys, rewritten as
+/// `SinglePartitioned ← RepartitionExec(hash on the group keys) ← input`.
+fn single_stage(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+    let Some(last) = node.downcast_ref::<AggregateExec>() else {
+        return Ok(None);
+    };
+    if *last.mode() != AggregateMode::FinalPartitioned {
+        return Ok(None);
+    }
+    let Some(repartition) = last.input().downcast_ref::<RepartitionExec>() else {
+        return Ok(None);
+    };
+    let &Partitioning::Hash(_, partitions) = repartition.partitioning() else {
+        return Ok(None);
+    };
+    let Some(partial) = repartition.input().downcast_ref::<AggregateExec>() else {
+        return Ok(None);
+    };
+    let whole_group = partial
+        .aggr_expr()
+        .iter()
+        .any(|a| WHOLE_GROUP_AGGREGATES.contains(&a.fun().name()));
+    let per_conversation_in_order = *partial.input_order_mode() == InputOrderMode::Sorted
+        && partial
+            .group_expr()
+            .expr()
+            .iter()
+            .any(|(_, name)| name == CONVERSATION_KEY);
+    if *partial.mode() != AggregateMode::Partial
+        || !(whole_group || per_conversation_in_order)
+        || !partial.group_expr().is_single()
+    {
+        return Ok(None);
+    }
+    let keys = partial
+        .group_expr()
+        .expr()
+        .iter()
+        .map(|(expr, _)| Arc::clone(expr))
+        .collect();
+    let mut by_group = RepartitionExec::try_new(
+        Arc::clone(partial.input()),
+        Partitioning::Hash(keys, partitions),
+    )?;
+    if repartition.preserve_order() {
+        by_group = by_group.with_preserve_order();
+    }
+    let single = AggregateExec::try_new(
+        AggregateMode::SinglePartitioned,
+        partial.group_expr().clone(),
+        partial.aggr_expr().to_vec(),
+        partial.filter_expr().to_vec(),
+        Arc::new(by_group),
+        partial.input_schema(),
+    )?;
+    Ok(Some(Arc::new(single)))
+}

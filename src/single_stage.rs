@@ -25,7 +25,10 @@ use datafusion::error::Result;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::repartition::RepartitionExec;
-use datafusion::physical_plan::{ExecutionPlan, InputOrderMode, Partitioning};
+use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
+use datafusion::physical_plan::{
+    ExecutionPlan, ExecutionPlanProperties, InputOrderMode, Partitioning,
+};
 
 /// The aggregates whose partial state is every input row.
 const WHOLE_GROUP_AGGREGATES: [&str; 2] = ["conversation_metrics", "bot_sessions"];
@@ -102,10 +105,19 @@ fn single_stage(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Executio
         .iter()
         .map(|(expr, _)| Arc::clone(expr))
         .collect();
-    let mut by_group = RepartitionExec::try_new(
-        Arc::clone(partial.input()),
-        Partitioning::Hash(keys, partitions),
-    )?;
+    let mut input = Arc::clone(partial.input());
+    let sorted_runs = input.output_partitioning().partition_count();
+    if repartition.preserve_order()
+        && sorted_runs > 1
+        && let Some(ordering) = input.output_ordering()
+    {
+        // Merge the sorted runs (the part files, the late files) into one
+        // stream first: a repartition that merges several inputs itself
+        // keeps reading a run whose channel is never full while another
+        // run holds the aggregate back, so it buffers without bound.
+        input = Arc::new(SortPreservingMergeExec::new(ordering.clone(), input));
+    }
+    let mut by_group = RepartitionExec::try_new(input, Partitioning::Hash(keys, partitions))?;
     if repartition.preserve_order() {
         by_group = by_group.with_preserve_order();
     }

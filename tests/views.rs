@@ -146,6 +146,53 @@ async fn the_period_prunes_files_and_row_groups() {
     }
 }
 
+/// The aggregate lines of a plan that compute `function`.
+fn aggregates_of<'a>(plan: &'a str, function: &str) -> Vec<&'a str> {
+    plan.lines()
+        .filter(|l| l.contains("AggregateExec") && l.contains(function))
+        .collect()
+}
+
+#[tokio::test]
+async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
+    // Whole lake and a bounded period: conversation_metrics is computed
+    // once per conversation (SinglePartitioned), on input kept in the
+    // files' order (Sorted), never as Partial + Final list states.
+    for period in ["all", "2026-11-10/2026-11-17"] {
+        let ctx = sample(period).await;
+        let plan = query_csv(&ctx, "explain select * from conversation_facts")
+            .await
+            .join("\n");
+        let metrics = aggregates_of(&plan, "conversation_metrics");
+        assert_eq!(metrics.len(), 1, "{period}: {plan}");
+        assert!(
+            metrics[0].contains("mode=SinglePartitioned"),
+            "{period}: {plan}"
+        );
+        assert!(
+            metrics[0].contains("ordering_mode=Sorted"),
+            "{period}: {plan}"
+        );
+        // The whole lake reads every conversation without a join on the
+        // period's ids.
+        assert_eq!(
+            plan.contains("RightSemi") || plan.contains("LeftSemi"),
+            period != "all",
+            "{period}: {plan}"
+        );
+    }
+    // The openings: first_value per conversation, in one stage too.
+    let ctx = sample("all").await;
+    let plan = query_csv(&ctx, "explain select * from opened_by_channel")
+        .await
+        .join("\n");
+    let firsts = aggregates_of(&plan, "first_value");
+    assert_eq!(firsts.len(), 1, "{plan}");
+    assert!(firsts[0].contains("mode=SinglePartitioned"), "{plan}");
+    // No contact column is read: the per-contact tables are not joined.
+    assert!(!plan.contains("contacts"), "{plan}");
+}
+
 #[tokio::test]
 async fn a_filter_that_does_not_apply_fails_the_component_and_shows_in_report_status() {
     let ctx = sample("last_30_days").await;

@@ -182,6 +182,21 @@ mod tests {
     }
 
     #[test]
+    fn whole_lake_only_for_the_all_period() {
+        let whole = |period: &str| {
+            simplified(
+                Param::WholeLake,
+                options(period, "UTC", "2026-11-20T10:00:00Z"),
+            )
+            .unwrap()
+        };
+        assert_eq!(whole("all"), lit(true));
+        assert_eq!(whole(" all "), lit(true));
+        assert_eq!(whole("last_7_days"), lit(false));
+        assert_eq!(whole("2026-01-01/2027-01-01"), lit(false));
+    }
+
+    #[test]
     fn as_of_defaults_to_the_query_start_time() {
         let now = DateTime::parse_from_rfc3339("2026-11-21T08:00:00Z")
             .unwrap()

@@ -7,12 +7,10 @@
 -- Serves: heatmap_opened, opened_by_contact_type, opened_by_source,
 -- opened_by_channel (seed 000).
 -- Filters: opened_channel, opened_source, contact_type, contact, conversation_id.
-with first_openings as (
-    -- Each conversation's first conversation_opened in (ts, event_id)
-    -- order, known at the as-of time, kept when it falls in the period.
-    -- An opening after the period's end cannot come first, so the end
-    -- bounds the scan; the start cannot (an earlier opening would be the
-    -- first, and the conversation was not opened in the period).
+with period_openings as (
+    -- Each conversation's first conversation_opened in the period, in
+    -- (ts, event_id) order, known at the as-of time: a ts range that
+    -- prunes files and row groups.
     select
         workspace_id,
         conversation_id,
@@ -23,11 +21,34 @@ with first_openings as (
         first_value(channel_id order by ts, event_id) as opened_channel_id
     from events
     where event_type = 'conversation_opened'
+        and ts >= report_start()
         and ts < report_end()
         and ts <= report_as_of()
         and report_filter('workspace', workspace_id)
     group by workspace_id, conversation_id
-    having min(ts) >= report_start()
+),
+
+first_openings as (
+    -- The whole lake: nothing comes before the period.
+    select * from period_openings where report_whole_lake()
+
+    union all
+
+    -- A conversation with an opening before the period was opened then,
+    -- not in the period. The join's filter on the period's conversation
+    -- ids (min/max bounds) lets this scan skip the files of older
+    -- conversations.
+    select *
+    from period_openings as p
+    where not report_whole_lake()
+        and not exists (
+            select 1
+            from events as e
+            where e.event_type = 'conversation_opened'
+                and e.ts < report_start()
+                and e.workspace_id = p.workspace_id
+                and e.conversation_id = p.conversation_id
+        )
 ),
 
 contact_first_openings as (

@@ -66,6 +66,14 @@ first_openings as (
     group by workspace_id, contact_id
 ),
 
+contact_names as (
+    -- One row per contact id, so the planner drops the join where no
+    -- contact column is read (conversation_summary, the closed breakdowns).
+    select contact_id, min(name) as name, min(first_conversation_at) as first_conversation_at
+    from contacts
+    group by contact_id
+),
+
 flattened as (
     select
         metrics.workspace_id,
@@ -118,7 +126,7 @@ with_contact_type as (
             else 'returning'
         end as contact_type,
         coalesce(contacts.name, flattened.contact_id) as contact_name
-    from contacts
+    from contact_names as contacts
     right join (
         first_openings
         right join flattened

@@ -44,6 +44,20 @@ pub fn session_context() -> SessionContext {
         // other in one partition, still sorted, so the per-conversation pass
         // streams conversation by conversation instead of hashing them all.
         .set_bool("datafusion.execution.split_file_groups_by_statistics", true)
+        // Build a hash join's table once, not per hash partition, up to 4M
+        // rows: its dynamic filter is then plain min/max bounds on the join
+        // keys, which prune Parquet files and row groups (a partitioned
+        // join's filter is a CASE on the hash partition, which cannot prune).
+        // Measured on a 365-day lake of 1M conversations: a 30-day
+        // conversation_summary reads 23.9 MB instead of 143.9 MB.
+        .set_usize(
+            "datafusion.optimizer.hash_join_single_partition_threshold_rows",
+            4_000_000,
+        )
+        .set_usize(
+            "datafusion.optimizer.hash_join_single_partition_threshold",
+            256 << 20,
+        )
         // The report parameters: `SET convlake.period = 'last_7_days'`, ...
         .with_option_extension(convlake_udfs::report_config::ReportConfig::default());
     let state = SessionStateBuilder::new()

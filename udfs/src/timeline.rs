@@ -149,15 +149,14 @@ pub fn order(events: &mut Vec<Event>) {
     if events.len() < 2 {
         return;
     }
-    // Borrowed ids and a fast hash: this runs once per conversation, and
-    // almost always finds nothing to drop.
+    // Borrowed ids and a fast hash: this runs once per conversation and
+    // almost always finds nothing, so it allocates nothing more than the set.
     let mut seen = foldhash::HashSet::with_capacity_and_hasher(events.len(), Default::default());
-    let keep: Vec<bool> = events.iter().map(|e| seen.insert(&*e.event_id)).collect();
-    if keep.iter().all(|&k| k) {
+    if events.iter().all(|e| seen.insert(&*e.event_id)) {
         return;
     }
-    let mut keep = keep.into_iter();
-    events.retain(|_| keep.next().unwrap_or(true));
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(events.len(), Default::default());
+    events.retain(|e| seen.insert(e.event_id.clone()));
 }
 
 /// Every per-conversation value of SPEC.md §2 that needs the events in

@@ -578,12 +578,13 @@ class Cell:
 
 
 def time_in_turns(cell: Cell, conv: Convlake, duck: DuckDB, component: Component | None,
-                  runs: int, timeout: float) -> None:
-    """Warm-up, then `runs` timed runs, convlake and DuckDB taking turns.
-    An engine that fails or times out is not run again for this cell."""
+                  runs: int, timeout: float, warm_up: bool = True) -> None:
+    """A warm-up (unless the agreement run just stood in for it), then `runs`
+    timed runs, convlake and DuckDB taking turns. An engine that fails or
+    times out (in the agreement run too) is not run again for this cell."""
     engines = [("convlake", conv, cell.convlake), ("DuckDB", duck, cell.duckdb)]
-    failed: set[str] = set()
-    for i in range(1 + runs):
+    failed = {name for name, note in (("convlake", cell.convlake_note), ("DuckDB", cell.duckdb_note)) if note}
+    for i in range(0 if warm_up else 1, 1 + runs):
         timings = []
         for name, engine, results in engines:
             if name in failed:
@@ -627,6 +628,11 @@ def bench_lake(size: int, binary: Path, python: Path, params: Params, args, tmp:
             for name, r in (("convlake", rc), ("DuckDB", rd)):
                 if not r.ok:
                     log(f"  {name} {'timed out' if r.timed_out else 'failed'}: {r.stderr.strip()[-2000:]}")
+                    note = f"timeout (> {args.timeout:.0f} s)" if r.timed_out else "error"
+                    if name == "convlake":
+                        cell.convlake_note = note
+                    else:
+                        cell.duckdb_note = note
             cell.agree = "timeout" if (rc.timed_out or rd.timed_out) else "error"
         else:
             result = compare(out_c, out_d, component)
@@ -650,14 +656,20 @@ def bench_lake(size: int, binary: Path, python: Path, params: Params, args, tmp:
     # 2. Timings, in turns; the process start-up cost first.
     startup = Cell(size, "(start-up: select 1)")
     log(f"[{size:,}] start-up (select 1) ...")
-    runs = args.runs if size < LARGE or args.large_runs is None else args.large_runs
+    large = size >= LARGE and args.large_runs is not None
+    runs = args.large_runs if large else args.runs
     time_in_turns(startup, conv, duck, None, runs, args.timeout)
     for component, cell in zip(components, cells):
-        if cell.agree != "yes" and not args.time_anyway:
+        # One engine past the timeout: the other is still timed, alone (the
+        # table then says the first did not finish, and nothing agrees).
+        one_finished = cell.agree == "timeout" and not (cell.convlake_note and cell.duckdb_note)
+        if cell.agree != "yes" and not one_finished and not args.time_anyway:
             log(f"[{size:,}] {component.name}: not timed (answers {cell.agree})")
             continue
-        log(f"[{size:,}] {component.name}: timing (warm-up + {runs}) ...")
-        time_in_turns(cell, conv, duck, component, runs, args.timeout)
+        # On a large lake the agreement run, which read the same files a
+        # moment ago, stands in for the warm-up (a 10M cell runs for minutes).
+        log(f"[{size:,}] {component.name}: timing ({'' if large else 'warm-up + '}{runs}) ...")
+        time_in_turns(cell, conv, duck, component, runs, args.timeout, warm_up=not large)
     return [startup] + cells
 
 
@@ -746,7 +758,7 @@ Written by `{' '.join(shlex.quote(a) for a in ['python3', 'benches/run.py'] + sy
 - 30-day period: `{params.start}` .. `{params.end}` (end excluded); whole lake: convlake `period = 'all'`,
   DuckDB `-infinity` .. `infinity`
 - as of `{params.as_of}`; report time zone `{params.timezone}` (every generated workspace has its own zone)
-- each cell: median of {args.runs} timed run{'s' if args.runs > 1 else ''} after one warm-up, convlake and DuckDB taking turns{'' if args.large_runs is None else f' ({args.large_runs} on lakes of {LARGE:,} conversations or more)'};
+- each cell: median of {args.runs} timed run{'s' if args.runs > 1 else ''} after one warm-up, convlake and DuckDB taking turns{'' if args.large_runs is None else f' ({args.large_runs} on lakes of {LARGE:,} conversations or more, where the agreement run, just before, is the warm-up)'};
   timeout {args.timeout:.0f} s per query
 
 ## Results

@@ -181,6 +181,34 @@ async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
             "{period}: {plan}"
         );
     }
+    // Per-contact tables (grouped by workspace and contact over events in
+    // workspace order) are plain hash aggregates, never PartiallySorted
+    // (quadratic in DataFusion 55: see src/single_stage.rs).
+    for view in [
+        "conversation_facts",
+        "conversation_list",
+        "opened_by_contact_type",
+    ] {
+        for period in ["all", "2026-11-10/2026-11-17"] {
+            let ctx = sample(period).await;
+            let plan = query_csv(&ctx, &format!("explain select * from {view}"))
+                .await
+                .join("\n");
+            let per_contact: Vec<&str> = plan
+                .lines()
+                .filter(|l| l.contains("AggregateExec") && l.contains("contact_id@"))
+                .filter(|l| l.contains("gby=[workspace_id@"))
+                .collect();
+            assert!(!per_contact.is_empty(), "{view} {period}: {plan}");
+            for aggregate in per_contact {
+                assert!(
+                    aggregate.contains("mode=SinglePartitioned")
+                        && !aggregate.contains("ordering_mode"),
+                    "{view} {period}: {aggregate}"
+                );
+            }
+        }
+    }
     // The openings: first_value per conversation, in one stage too.
     let ctx = sample("all").await;
     let plan = query_csv(&ctx, "explain select * from opened_by_channel")

@@ -666,8 +666,9 @@ def bench_lake(size: int, binary: Path, python: Path, params: Params, args, tmp:
         if cell.agree != "yes" and not one_finished and not args.time_anyway:
             log(f"[{size:,}] {component.name}: not timed (answers {cell.agree})")
             continue
-        # On a large lake the agreement run, which read the same files a
-        # moment ago, stands in for the warm-up (a 10M cell runs for minutes).
+        # On a large lake the agreement run, which read the same files
+        # earlier in this run (the 10M lake's 1.55 GB stay in the page
+        # cache), stands in for the warm-up: a 10M run takes minutes.
         log(f"[{size:,}] {component.name}: timing ({'' if large else 'warm-up + '}{runs}) ...")
         time_in_turns(cell, conv, duck, component, runs, args.timeout, warm_up=not large)
     return [startup] + cells
@@ -758,7 +759,7 @@ Written by `{' '.join(shlex.quote(a) for a in ['python3', 'benches/run.py'] + sy
 - 30-day period: `{params.start}` .. `{params.end}` (end excluded); whole lake: convlake `period = 'all'`,
   DuckDB `-infinity` .. `infinity`
 - as of `{params.as_of}`; report time zone `{params.timezone}` (every generated workspace has its own zone)
-- each cell: median of {args.runs} timed run{'s' if args.runs > 1 else ''} after one warm-up, convlake and DuckDB taking turns{'' if args.large_runs is None else f' ({args.large_runs} on lakes of {LARGE:,} conversations or more, where the agreement run, just before, is the warm-up)'};
+- each cell: median of {args.runs} timed run{'s' if args.runs > 1 else ''} after one warm-up, convlake and DuckDB taking turns{'' if args.large_runs is None else f' ({args.large_runs} on lakes of {LARGE:,} conversations or more, where the agreement run earlier in this run is the warm-up)'};
   timeout {args.timeout:.0f} s per query
 
 ## Results

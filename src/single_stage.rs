@@ -26,7 +26,7 @@
 //! in the groups of a workspace. Measured on 10M conversations, each
 //! contact's first opening (`min(ts)` by workspace and contact, 10M
 //! openings, 7.59M contacts): 64 s Partial plus 48 s Final, against 8 s in
-//! one stage with the order dropped.
+//! one stage with the order dropped, both beside a build (4.1 s idle).
 
 use std::sync::Arc;
 

@@ -98,17 +98,19 @@ fn single_stage(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Executio
         .iter()
         .any(|a| WHOLE_GROUP_AGGREGATES.contains(&a.fun().name()));
     let keys = partial.group_expr().expr();
-    let is_conversation = |i: &usize| {
-        keys.get(*i)
+    let is_conversation = |i: usize| {
+        keys.get(i)
             .is_some_and(|(_, name)| name == CONVERSATION_KEY)
     };
     let per_conversation_in_order = *partial.input_order_mode() == InputOrderMode::Sorted
-        && (0..keys.len()).any(|i| is_conversation(&i));
-    // Sorted on part of the key, the workspace: drop the order (module doc).
+        && (0..keys.len()).any(is_conversation);
+    // Sorted on part of the key, the workspace: drop the order (module doc),
+    // unless an aggregate reads its input in an order of its own
+    // (`first_value(... order by ...)`), which the dropped order may serve.
     let partially_sorted = matches!(
         partial.input_order_mode(),
-        InputOrderMode::PartiallySorted(sorted) if !sorted.iter().any(is_conversation)
-    );
+        InputOrderMode::PartiallySorted(sorted) if !sorted.iter().copied().any(is_conversation)
+    ) && partial.aggr_expr().iter().all(|a| a.order_bys().is_empty());
     if *partial.mode() != AggregateMode::Partial
         || !(whole_group || per_conversation_in_order || partially_sorted)
         || !partial.group_expr().is_single()

@@ -209,6 +209,22 @@ async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
             }
         }
     }
+    // An aggregate with an order of its own keeps the plan DataFusion gave
+    // it: the dropped workspace order could be the one it relies on.
+    let ctx = sample("all").await;
+    let plan = query_csv(
+        &ctx,
+        "explain select workspace_id, channel_id, first_value(event_id order by ts) \
+         from events group by workspace_id, channel_id",
+    )
+    .await
+    .join("\n");
+    let firsts = aggregates_of(&plan, "first_value");
+    assert!(!firsts.is_empty(), "{plan}");
+    assert!(
+        firsts.iter().all(|a| !a.contains("mode=SinglePartitioned")),
+        "{plan}"
+    );
     // The openings: first_value per conversation, in one stage too.
     let ctx = sample("all").await;
     let plan = query_csv(&ctx, "explain select * from opened_by_channel")

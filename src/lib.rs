@@ -15,6 +15,7 @@ pub mod error;
 pub mod generate;
 pub mod lake;
 pub mod output;
+pub mod probe_conversations;
 pub mod repl;
 pub mod report;
 pub mod schema;
@@ -25,6 +26,8 @@ use std::sync::Arc;
 
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use error::{Error, Result};
@@ -63,10 +66,28 @@ pub fn session_context() -> SessionContext {
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
-        // Per-conversation aggregates in one stage (src/single_stage.rs).
-        .with_physical_optimizer_rule(Arc::new(single_stage::SingleStageAggregates))
+        .with_physical_optimizer_rules(physical_optimizer_rules())
         .build();
     SessionContext::new_with_state(state)
+}
+
+/// DataFusion's physical optimizer rules with convlake's two: the
+/// conversations as the probe side of their joins with per-contact tables,
+/// decided right after DataFusion picks the build sides
+/// (src/probe_conversations.rs), and per-conversation aggregates in one
+/// stage, last (src/single_stage.rs).
+fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    let mut rules = PhysicalOptimizer::new().rules;
+    let after_join_selection = rules
+        .iter()
+        .position(|rule| rule.name() == "join_selection")
+        .map_or(0, |i| i + 1);
+    rules.insert(
+        after_join_selection,
+        Arc::new(probe_conversations::ProbeConversations),
+    );
+    rules.push(Arc::new(single_stage::SingleStageAggregates));
+    rules
 }
 
 /// Registers everything convlake adds onto `ctx`: its functions, the

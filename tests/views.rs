@@ -153,6 +153,68 @@ fn aggregates_of<'a>(plan: &'a str, function: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The subtrees under the plan line `at`: its children, in order, each the
+/// child's line and every deeper line below it.
+fn children_of<'a>(lines: &[&'a str], at: usize) -> Vec<Vec<&'a str>> {
+    let depth = |l: &str| l.len() - l.trim_start().len();
+    let parent = depth(lines[at]);
+    let mut children: Vec<Vec<&str>> = Vec::new();
+    for &line in lines[at + 1..].iter().take_while(|l| depth(l) > parent) {
+        if children.is_empty() || depth(line) <= depth(children.last().unwrap()[0]) {
+            children.push(Vec::new());
+        }
+        children.last_mut().unwrap().push(line);
+    }
+    children
+}
+
+#[tokio::test]
+async fn joins_with_per_contact_tables_build_the_contact_side() {
+    // The conversations are the probe side: they stream through the
+    // per-contact hash tables and are never held in one (on 10M
+    // conversations a 30-day list holding them did not finish in 14 min;
+    // see src/probe_conversations.rs). On the sample lake DataFusion's own
+    // choice for a bounded period was the conversations.
+    let per_conversation = |l: &&str| {
+        l.contains("AggregateExec") && l.contains("as conversation_id") && l.contains("gby=[")
+    };
+    let per_contact = |l: &&str| {
+        l.contains("AggregateExec") && l.contains("as contact_id") && !per_conversation(l)
+    };
+    for view in [
+        "conversation_facts",
+        "conversation_list",
+        "opened_by_contact_type",
+    ] {
+        for period in ["all", "2026-11-10/2026-11-17"] {
+            let ctx = sample(period).await;
+            let plan = query_csv(&ctx, &format!("explain select * from {view}"))
+                .await
+                .join("\n");
+            let lines: Vec<&str> = plan.lines().collect();
+            let mut contact_joins = 0;
+            for (at, line) in lines.iter().enumerate() {
+                if !line.contains("HashJoinExec") {
+                    continue;
+                }
+                let sides = children_of(&lines, at);
+                assert_eq!(sides.len(), 2, "{view} {period}: {line}");
+                let (build, probe) = (&sides[0], &sides[1]);
+                if probe.iter().any(per_conversation) && build.iter().any(per_contact) {
+                    contact_joins += 1;
+                }
+                assert!(
+                    !(build.iter().any(per_conversation)
+                        && probe.iter().any(per_contact)
+                        && !probe.iter().any(per_conversation)),
+                    "{view} {period}: the conversations are the build side of {line}\n{plan}"
+                );
+            }
+            assert!(contact_joins >= 1, "{view} {period}: {plan}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
     // Whole lake and a bounded period: conversation_metrics is computed

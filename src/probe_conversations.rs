@@ -1,0 +1,96 @@
+//! A physical optimizer rule, run right after DataFusion's `JoinSelection`:
+//! a hash join between the conversations and a per-contact table builds its
+//! hash table from the per-contact table, and the conversations stream
+//! through it as the probe side.
+//!
+//! `JoinSelection` builds from the side its statistics say is smaller.
+//! For a bounded period they say the conversations (the estimate of a semi
+//! join, then an aggregate), so the per-conversation rows were held in the
+//! hash table, every one of their ~50 columns. On 10M conversations
+//! (a 30-day `conversation_list` over the whole 10M lake) that held 10M
+//! rows, and each output batch of a left join taken from that one
+//! concatenated build batch refers to all its string buffers, which every
+//! operator above walks to count the batch's size (DataFusion 55's
+//! `output_bytes` metric): quadratic in the period's conversations. The
+//! run was stopped after 14 min at 6.1 GB. A per-contact table is bounded by
+//! the lake's contacts and is narrow (3 columns); the conversations stream.
+
+use std::sync::Arc;
+
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::config::ConfigOptions;
+use datafusion::error::Result;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::aggregates::AggregateExec;
+use datafusion::physical_plan::joins::HashJoinExec;
+
+/// The group key that makes an aggregate per conversation.
+const CONVERSATION_KEY: &str = "conversation_id";
+
+#[derive(Debug, Default)]
+pub struct ProbeConversations;
+
+impl PhysicalOptimizerRule for ProbeConversations {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            let Some(join) = node.downcast_ref::<HashJoinExec>() else {
+                return Ok(Transformed::no(node));
+            };
+            if builds_conversations(join) {
+                let swapped = join.swap_inputs(*join.partition_mode())?;
+                return Ok(Transformed::yes(swapped));
+            }
+            Ok(Transformed::no(node))
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "convlake_probe_conversations"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// The build side (left) is per conversation and the probe side is a table
+/// aggregated by something else (a contact), with no conversation in it.
+/// A join of the events with the period's conversation ids is left alone:
+/// its probe side is not aggregated.
+fn builds_conversations(join: &HashJoinExec) -> bool {
+    let build = Aggregates::of(join.left());
+    let probe = Aggregates::of(join.right());
+    build.per_conversation && !probe.per_conversation && probe.other
+}
+
+/// What aggregates a plan holds: grouped by conversation, or otherwise.
+#[derive(Default)]
+struct Aggregates {
+    per_conversation: bool,
+    other: bool,
+}
+
+impl Aggregates {
+    fn of(plan: &Arc<dyn ExecutionPlan>) -> Self {
+        let mut found = Self::default();
+        let mut stack = vec![plan];
+        while let Some(node) = stack.pop() {
+            if let Some(aggregate) = node.downcast_ref::<AggregateExec>() {
+                let keys = aggregate.group_expr().expr();
+                if keys.iter().any(|(_, name)| name == CONVERSATION_KEY) {
+                    found.per_conversation = true;
+                } else if !keys.is_empty() {
+                    found.other = true;
+                }
+            }
+            stack.extend(node.children());
+        }
+        found
+    }
+}

@@ -62,8 +62,13 @@ impl PhysicalOptimizerRule for ProbeConversations {
 /// The build side (left) is per conversation and the probe side is a table
 /// aggregated by something else (a contact), with no conversation in it.
 /// A join of the events with the period's conversation ids is left alone:
-/// its probe side is not aggregated.
+/// its probe side is not aggregated. A null-aware anti join (`NOT IN`)
+/// must build its subquery side, so it is never swapped (as in
+/// `JoinSelection`).
 fn builds_conversations(join: &HashJoinExec) -> bool {
+    if join.null_aware {
+        return false;
+    }
     let build = Aggregates::of(join.left());
     let probe = Aggregates::of(join.right());
     build.per_conversation && !probe.per_conversation && probe.other

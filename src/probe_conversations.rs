@@ -25,8 +25,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::AggregateExec;
 use datafusion::physical_plan::joins::HashJoinExec;
 
-/// The group key that makes an aggregate per conversation.
-const CONVERSATION_KEY: &str = "conversation_id";
+use crate::single_stage::CONVERSATION_KEY;
 
 #[derive(Debug, Default)]
 pub struct ProbeConversations;

@@ -42,7 +42,7 @@ use datafusion::physical_plan::{ExecutionPlan, InputOrderMode, Partitioning};
 const WHOLE_GROUP_AGGREGATES: [&str; 2] = ["conversation_metrics", "bot_sessions"];
 
 /// The group key that makes an aggregate per conversation.
-const CONVERSATION_KEY: &str = "conversation_id";
+pub(crate) const CONVERSATION_KEY: &str = "conversation_id";
 
 #[derive(Debug, Default)]
 pub struct SingleStageAggregates;

@@ -153,6 +153,23 @@ fn aggregates_of<'a>(plan: &'a str, function: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The views that join per-contact tables, each checked for the whole lake
+/// and for a bounded period.
+const PER_CONTACT_VIEWS: [&str; 3] = [
+    "conversation_facts",
+    "conversation_list",
+    "opened_by_contact_type",
+];
+const PERIODS: [&str; 2] = ["all", "2026-11-10/2026-11-17"];
+
+/// The physical plan of `select * from {view}` on the sample lake.
+async fn plan_of(view: &str, period: &str) -> String {
+    let ctx = sample(period).await;
+    query_csv(&ctx, &format!("explain select * from {view}"))
+        .await
+        .join("\n")
+}
+
 /// The subtrees under the plan line `at`: its children, in order, each the
 /// child's line and every deeper line below it.
 fn children_of<'a>(lines: &[&'a str], at: usize) -> Vec<Vec<&'a str>> {
@@ -181,16 +198,9 @@ async fn joins_with_per_contact_tables_build_the_contact_side() {
     let per_contact = |l: &&str| {
         l.contains("AggregateExec") && l.contains("as contact_id") && !per_conversation(l)
     };
-    for view in [
-        "conversation_facts",
-        "conversation_list",
-        "opened_by_contact_type",
-    ] {
-        for period in ["all", "2026-11-10/2026-11-17"] {
-            let ctx = sample(period).await;
-            let plan = query_csv(&ctx, &format!("explain select * from {view}"))
-                .await
-                .join("\n");
+    for view in PER_CONTACT_VIEWS {
+        for period in PERIODS {
+            let plan = plan_of(view, period).await;
             let lines: Vec<&str> = plan.lines().collect();
             let mut contact_joins = 0;
             for (at, line) in lines.iter().enumerate() {
@@ -220,7 +230,7 @@ async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
     // Whole lake and a bounded period: conversation_metrics is computed
     // once per conversation (SinglePartitioned), on input kept in the
     // files' order (Sorted), never as Partial + Final list states.
-    for period in ["all", "2026-11-10/2026-11-17"] {
+    for period in PERIODS {
         let ctx = sample(period).await;
         let plan = query_csv(&ctx, "explain select * from conversation_facts")
             .await
@@ -246,16 +256,9 @@ async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
     // Per-contact tables (grouped by workspace and contact over events in
     // workspace order) are plain hash aggregates, never PartiallySorted
     // (quadratic in DataFusion 55: see src/single_stage.rs).
-    for view in [
-        "conversation_facts",
-        "conversation_list",
-        "opened_by_contact_type",
-    ] {
-        for period in ["all", "2026-11-10/2026-11-17"] {
-            let ctx = sample(period).await;
-            let plan = query_csv(&ctx, &format!("explain select * from {view}"))
-                .await
-                .join("\n");
+    for view in PER_CONTACT_VIEWS {
+        for period in PERIODS {
+            let plan = plan_of(view, period).await;
             let per_contact: Vec<&str> = plan
                 .lines()
                 .filter(|l| l.contains("AggregateExec") && l.contains("contact_id@"))

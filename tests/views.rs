@@ -298,8 +298,6 @@ async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
     let firsts = aggregates_of(&plan, "first_value");
     assert_eq!(firsts.len(), 1, "{plan}");
     assert!(firsts[0].contains("mode=SinglePartitioned"), "{plan}");
-    // No contact column is read: the per-contact tables are not joined.
-    assert!(!plan.contains("contacts"), "{plan}");
 }
 
 #[tokio::test]
@@ -307,8 +305,9 @@ async fn opened_components_join_only_the_lookups_they_read_and_build_from_them()
     // conversation_openings joins four lookups, each one row per key: the
     // planner drops those a component reads nothing of (and with them the
     // opening's columns they were joined on), and the ones left build the
-    // hash tables while the openings stream through (on 10M openings a
-    // join that held them took 0.6 to 0.9 GB).
+    // hash tables while the openings stream through (on 1M openings the
+    // joins that held them took 57 MB for 3 workspaces, 72 MB for 19
+    // channels).
     let scans = |plan: &str, table: &str| {
         plan.lines()
             .filter(|l| l.contains("DataSourceExec") && l.contains(&format!("/{table}/")))

@@ -10,15 +10,17 @@
 with period_openings as (
     -- Each conversation's first conversation_opened in the period, in
     -- (ts, event_id) order, known at the as-of time: a ts range that
-    -- prunes files and row groups.
+    -- prunes files and row groups. earliest(x, ts, event_id) is
+    -- first_value(x order by ts, event_id) without DataFusion's per-group
+    -- row accumulator for strings (udfs/src/earliest.rs).
     select
         workspace_id,
         conversation_id,
         min(ts) as opened_at,
-        first_value(contact_id order by ts, event_id) as contact_id,
-        first_value(source order by ts, event_id) as opened_source,
-        first_value(source_detail order by ts, event_id) as opened_source_detail,
-        first_value(channel_id order by ts, event_id) as opened_channel_id
+        earliest(contact_id, ts, event_id) as contact_id,
+        earliest(source, ts, event_id) as opened_source,
+        earliest(source_detail, ts, event_id) as opened_source_detail,
+        earliest(channel_id, ts, event_id) as opened_channel_id
     from events
     where event_type = 'conversation_opened'
         and ts >= report_start()

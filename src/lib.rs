@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod empty_anti_joins;
 pub mod error;
 pub mod generate;
 pub mod lake;
@@ -81,13 +82,23 @@ pub fn session_context() -> SessionContext {
     SessionContext::new_with_state(state)
 }
 
-/// DataFusion's physical optimizer rules with convlake's two: the
+/// DataFusion's physical optimizer rules with convlake's three: the
 /// conversations as the probe side of their joins with per-contact tables,
 /// decided right after DataFusion picks the build sides
-/// (src/probe_conversations.rs), and per-conversation aggregates in one
-/// stage, last (src/single_stage.rs).
+/// (src/probe_conversations.rs); anti joins against a side the files'
+/// statistics prove empty dropped, once the scans have their predicates and
+/// before DataFusion distributes the plan (src/empty_anti_joins.rs); and
+/// per-conversation aggregates in one stage, last (src/single_stage.rs).
 fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
+    let after_filter_pushdown = rules
+        .iter()
+        .position(|rule| rule.name() == "FilterPushdown")
+        .map_or(0, |i| i + 1);
+    rules.insert(
+        after_filter_pushdown,
+        Arc::new(empty_anti_joins::EmptyAntiJoins),
+    );
     let after_join_selection = rules
         .iter()
         .position(|rule| rule.name() == "join_selection")

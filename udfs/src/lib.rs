@@ -10,6 +10,7 @@ pub mod bot_sessions;
 pub mod business_seconds;
 pub mod conversation_metrics;
 pub mod delay_bucket;
+pub mod earliest;
 mod event_groups;
 pub mod format_duration;
 pub mod report_check;
@@ -53,6 +54,7 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
             conversation_metrics::ConversationMetrics::new(),
         )),
         Arc::new(AggregateUDF::from(bot_sessions::BotSessions::new())),
+        Arc::new(AggregateUDF::from(earliest::Earliest::new())),
     ]
 }
 

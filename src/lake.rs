@@ -495,6 +495,9 @@ async fn check_events_rows(store: &Arc<dyn ObjectStore>, file: &ParquetFile) -> 
         .filter(|c| c.required && (c.name == "event_type" || unproven(c.name)))
         .map(|c| c.name)
         .collect();
+    if columns == ["event_type"] && known_dictionaries(store, file).await {
+        return Ok(());
+    }
     // Ask for event_type as a dictionary: the reader then hands the file's
     // dictionary over instead of materialising one string per row.
     let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
@@ -564,6 +567,116 @@ async fn check_events_rows(store: &Arc<dyn ObjectStore>, file: &ParquetFile) -> 
     Ok(())
 }
 
+/// Whether every row group's `event_type` is dictionary-encoded in all its
+/// data pages and its dictionary holds only event types of SPEC.md §1.2:
+/// then no row can hold another value, and the rows need not be read (on
+/// the 10M benchmark lake, 98M values in 342 files). Reads the dictionary
+/// pages alone. Any doubt (another encoding, no encoding statistics, an
+/// unknown value, a read error) answers false, and the caller reads the
+/// rows, which finds and names the bad row.
+async fn known_dictionaries(store: &Arc<dyn ObjectStore>, file: &ParquetFile) -> bool {
+    use parquet::basic::Encoding;
+    use parquet::column::page::{Page, PageReader};
+    use parquet::file::serialized_reader::SerializedPageReader;
+
+    let meta = file.metadata.metadata();
+    let Some(idx) = leaf_index(meta, "event_type") else {
+        return false;
+    };
+    for rg in meta.row_groups() {
+        let chunk = rg.column(idx);
+        let all_dictionary = chunk.page_encoding_stats_mask().is_some_and(|mask| {
+            mask.is_only(Encoding::PLAIN_DICTIONARY) || mask.is_only(Encoding::RLE_DICTIONARY)
+        });
+        let Some(start) = chunk.dictionary_page_offset().filter(|_| all_dictionary) else {
+            return false;
+        };
+        let (Ok(start), Ok(end)) = (
+            u64::try_from(start),
+            u64::try_from(chunk.data_page_offset()),
+        ) else {
+            return false;
+        };
+        if end <= start || end > file.size {
+            return false;
+        }
+        let Ok(bytes) =
+            object_store::ObjectStoreExt::get_range(store.as_ref(), &file.location, start..end)
+                .await
+        else {
+            return false;
+        };
+        let window = Arc::new(Window {
+            start,
+            bytes,
+            file_size: file.size,
+        });
+        let page = SerializedPageReader::new(window, chunk, rg.num_rows() as usize, None)
+            .and_then(|mut pages| pages.get_next_page());
+        let Ok(Some(Page::DictionaryPage {
+            buf, num_values, ..
+        })) = page
+        else {
+            return false;
+        };
+        // PLAIN byte arrays: a 4-byte little-endian length, then the bytes.
+        let mut rest = &buf[..];
+        for _ in 0..num_values {
+            let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+                return false;
+            };
+            let len = u32::from_le_bytes(*len) as usize;
+            if tail.len() < len {
+                return false;
+            }
+            let (value, tail) = tail.split_at(len);
+            match std::str::from_utf8(value) {
+                Ok(value) if EVENT_TYPES.contains(&value) => rest = tail,
+                _ => return false,
+            }
+        }
+    }
+    true
+}
+
+/// A byte range of a file, read on its own, served to Parquet's page reader
+/// at the file's offsets.
+struct Window {
+    start: u64,
+    bytes: bytes::Bytes,
+    file_size: u64,
+}
+
+impl parquet::file::reader::Length for Window {
+    fn len(&self) -> u64 {
+        self.file_size
+    }
+}
+
+impl parquet::file::reader::ChunkReader for Window {
+    type T = bytes::buf::Reader<bytes::Bytes>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        use bytes::Buf;
+        Ok(self
+            .get_bytes(start, 0)
+            .map(|_| self.bytes.slice((start - self.start) as usize..).reader())?)
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        let from = start
+            .checked_sub(self.start)
+            .map(|from| from as usize)
+            .filter(|&from| from + length <= self.bytes.len())
+            .ok_or_else(|| {
+                parquet::errors::ParquetError::General(format!(
+                    "bytes {start}..+{length} are outside the window read"
+                ))
+            })?;
+        Ok(self.bytes.slice(from..from + length))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,6 +696,70 @@ mod tests {
         assert!(rel.path().ends_with("/data/sample/"), "{rel}");
         let err = lake_url("ftp://host/lake").unwrap_err().to_string();
         assert!(err.contains("unsupported scheme 'ftp'"), "{err}");
+    }
+
+    /// A one-column `event_type` file at `dir/name`, as a footer-read
+    /// `ParquetFile` of the local store.
+    async fn event_type_file(
+        dir: &std::path::Path,
+        name: &str,
+        values: &[&str],
+        dictionary: bool,
+    ) -> (Arc<dyn ObjectStore>, ParquetFile) {
+        use arrow::array::StringArray;
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+
+        let batch = RecordBatch::try_from_iter([(
+            "event_type",
+            Arc::new(StringArray::from(values.to_vec())) as _,
+        )])
+        .unwrap();
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(dictionary)
+            .build();
+        let mut writer = ArrowWriter::try_new(
+            std::fs::File::create(dir.join(name)).unwrap(),
+            batch.schema(),
+            Some(props),
+        )
+        .unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let store: Arc<dyn ObjectStore> =
+            Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir).unwrap());
+        let url = Url::parse("file:///").unwrap();
+        let size = std::fs::metadata(dir.join(name)).unwrap().len();
+        let mut files = read_footers(&store, &url, vec![(Path::from(name), size)])
+            .await
+            .unwrap();
+        (store, files.remove(0))
+    }
+
+    #[tokio::test]
+    async fn event_types_proven_by_the_dictionary_pages_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let known = ["message", "conversation_opened", "message", "handover"];
+        // Dictionary-encoded, only known values: the rows need no reading.
+        let (store, file) = event_type_file(dir.path(), "known.parquet", &known, true).await;
+        assert!(known_dictionaries(&store, &file).await);
+        // An unknown value in the dictionary: the rows are read (and the
+        // caller names the row).
+        let unknown = ["message", "bot_message"];
+        let (store, file) = event_type_file(dir.path(), "unknown.parquet", &unknown, true).await;
+        assert!(!known_dictionaries(&store, &file).await);
+        let err = check_events_rows(&store, &file)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown event_type 'bot_message' at row 1"),
+            "{err}"
+        );
+        // Plain-encoded: no dictionary to vouch for the rows.
+        let (store, file) = event_type_file(dir.path(), "plain.parquet", &known, false).await;
+        assert!(!known_dictionaries(&store, &file).await);
+        check_events_rows(&store, &file).await.unwrap();
     }
 
     #[test]

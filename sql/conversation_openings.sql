@@ -39,7 +39,8 @@ first_openings as (
     -- A conversation with an opening before the period was opened then,
     -- not in the period. The join's filter on the period's conversation
     -- ids (min/max bounds) lets this scan skip the files of older
-    -- conversations.
+    -- conversations; where no file's ts statistics reach back before the
+    -- period, the planner drops the join (src/empty_anti_joins.rs).
     select *
     from period_openings as p
     where not report_whole_lake()

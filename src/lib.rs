@@ -90,21 +90,25 @@ pub fn session_context() -> SessionContext {
 /// before DataFusion distributes the plan (src/empty_anti_joins.rs); and
 /// per-conversation aggregates in one stage, last (src/single_stage.rs).
 fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    type Rule = Arc<dyn PhysicalOptimizerRule + Send + Sync>;
+    /// Inserts `rule` right after DataFusion's rule named `after` (first if
+    /// there is none).
+    fn insert_after(rules: &mut Vec<Rule>, after: &str, rule: Rule) {
+        let at = rules
+            .iter()
+            .position(|r| r.name() == after)
+            .map_or(0, |i| i + 1);
+        rules.insert(at, rule);
+    }
     let mut rules = PhysicalOptimizer::new().rules;
-    let after_filter_pushdown = rules
-        .iter()
-        .position(|rule| rule.name() == "FilterPushdown")
-        .map_or(0, |i| i + 1);
-    rules.insert(
-        after_filter_pushdown,
+    insert_after(
+        &mut rules,
+        "FilterPushdown",
         Arc::new(empty_anti_joins::EmptyAntiJoins),
     );
-    let after_join_selection = rules
-        .iter()
-        .position(|rule| rule.name() == "join_selection")
-        .map_or(0, |i| i + 1);
-    rules.insert(
-        after_join_selection,
+    insert_after(
+        &mut rules,
+        "join_selection",
         Arc::new(probe_conversations::ProbeConversations),
     );
     rules.push(Arc::new(single_stage::SingleStageAggregates));

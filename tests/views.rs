@@ -252,6 +252,40 @@ async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
             period != "all",
             "{period}: {plan}"
         );
+        // The metrics read every event: no read-ahead buffer below their
+        // repartition (memory; see src/single_stage.rs).
+        let lines: Vec<&str> = plan.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("AggregateExec") && l.contains("conversation_metrics"))
+            .unwrap();
+        assert!(
+            lines[at + 1].contains("RepartitionExec"),
+            "{period}: {plan}"
+        );
+        assert!(!lines[at + 2].contains("BufferExec"), "{period}: {plan}");
+    }
+    // The openings' aggregate reads narrow rows: its sorted runs (one file
+    // group per core) each read ahead of the order-preserving merge, so the
+    // scans do not take turns.
+    for period in PERIODS {
+        let plan = plan_of("opened_by_channel", period).await;
+        let lines: Vec<&str> = plan.lines().collect();
+        let merges: Vec<usize> = (0..lines.len())
+            .filter(|&i| {
+                lines[i].contains("RepartitionExec") && lines[i].contains("preserve_order=true")
+            })
+            .collect();
+        assert!(!merges.is_empty(), "{period}: {plan}");
+        for at in merges {
+            let one_run = lines[at].contains("input_partitions=1,");
+            assert_eq!(
+                lines[at + 1].contains("BufferExec"),
+                !one_run,
+                "{period}: {}\n{plan}",
+                lines[at]
+            );
+        }
     }
     // Per-contact tables (grouped by workspace and contact over events in
     // workspace order) are plain hash aggregates, never PartiallySorted

@@ -178,6 +178,16 @@ fn benches(c: &mut Criterion) {
             "bot_sessions",
             format!("select bot_sessions({EVENT_ARGS}, 600) from events group by conversation_id"),
         ),
+        (
+            "earliest",
+            "select earliest(channel_id, ts, event_id) from events group by conversation_id".into(),
+        ),
+        // What earliest replaces, for comparison.
+        (
+            "first_value (for comparison)",
+            "select first_value(channel_id order by ts, event_id) from events group by conversation_id"
+                .into(),
+        ),
     ];
     let mut group = c.benchmark_group("1M rows");
     group

@@ -191,6 +191,7 @@ impl Groups {
                 continue;
             }
             let row_value = value.is_valid(row).then(|| value.value(row));
+            self.string_bytes -= held_bytes(&self.event_id[group], &self.value[group]);
             self.string_bytes += row_id.map_or(0, str::len) + row_value.map_or(0, str::len);
             self.seen[group] = true;
             self.ts[group] = row_ts;
@@ -214,11 +215,20 @@ impl Groups {
             emit_to.take_needed(&mut self.event_id),
             emit_to.take_needed(&mut self.value),
         );
-        if self.value.is_empty() {
-            self.string_bytes = 0;
-        }
+        let emitted: usize = taken
+            .1
+            .iter()
+            .zip(&taken.2)
+            .map(|(id, value)| held_bytes(id, value))
+            .sum();
+        self.string_bytes -= emitted;
         taken
     }
+}
+
+/// The string bytes a group's best row holds.
+fn held_bytes(event_id: &Option<Box<str>>, value: &Option<Box<str>>) -> usize {
+    event_id.as_deref().map_or(0, str::len) + value.as_deref().map_or(0, str::len)
 }
 
 fn strings(values: &[Option<Box<str>>]) -> ArrayRef {
@@ -448,6 +458,8 @@ mod tests {
             texts(&groups.evaluate(EmitTo::First(2)).unwrap()),
             [Some("g0".to_string()), Some("g1".to_string())]
         );
+        // Only g2's row is held: "c" and "g2".
+        assert_eq!(groups.string_bytes, 3);
         groups
             .update_batch(
                 &rows(&[Some("g2 earlier")], &[Some(0)], &[Some("z")]),
@@ -456,9 +468,14 @@ mod tests {
                 1,
             )
             .unwrap();
+        // Replaced: "z" and "g2 earlier".
+        assert_eq!(groups.string_bytes, 11);
         assert_eq!(
             texts(&groups.evaluate(EmitTo::All).unwrap()),
             [Some("g2 earlier".to_string())]
         );
+        // Nothing left: emitted and replaced rows are not counted on (a
+        // sorted aggregation emits as it goes; size() feeds memory pools).
+        assert_eq!(groups.string_bytes, 0);
     }
 }

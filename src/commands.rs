@@ -10,6 +10,27 @@ use crate::generate::{GenerateOptions, generate};
 use crate::output::{self, Sink};
 use crate::{register, repl, report, session_context};
 
+/// The Tokio runtime the command line runs on: one worker thread per core
+/// (Tokio's default) and at most one blocking thread per core (Tokio's
+/// default is 512).
+///
+/// Every read of a local Parquet file (object_store's `LocalFileSystem`)
+/// runs on a blocking thread. With Tokio's default, a scan starts a new
+/// thread whenever all are busy (58 of them for 1M conversations), each
+/// thread's allocator heap keeps the read buffers freed back to it, and the
+/// process grows by the bytes it reads: 10M `conversation_facts` peaked at
+/// 4.3 GB instead of 1.9 GB, and the 10M heat-map spent 2-6 s instead of
+/// 0.4 s in the kernel starting threads and faulting in their pages
+/// (measurements in benches/README.md). Reads from the page cache are
+/// copies: more threads than cores do not make them faster.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(cores.max(2))
+        .build()
+}
+
 /// Runs one command of the command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {

@@ -5,10 +5,16 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = convlake::cli::Cli::parse();
-    match convlake::commands::run(cli).await {
+    let result = match convlake::commands::runtime() {
+        Ok(runtime) => runtime.block_on(convlake::commands::run(cli)),
+        Err(err) => {
+            eprintln!("error: cannot start the Tokio runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {

@@ -43,8 +43,10 @@ RESULTS = BENCHES / "RESULTS.md"
 CHART = BENCHES / "scaling.svg"
 
 SEED = 42
-# Lakes from this size on are timed --large-runs times.
+# Lakes from this size on are timed --large-runs times, for the components
+# whose agreement run took longer than LONG_RUN seconds on either engine.
 LARGE = 10_000_000
+LONG_RUN = 60.0
 # The generator's file layout; a cached lake of another layout is not reused.
 LAYOUT = "one-workspace-per-file"
 DAYS = 30
@@ -574,6 +576,8 @@ class Cell:
     duckdb_rows_read: float | None = None
     duckdb_bytes_from_files: bool = False
     convlake_note: str = ""
+    # the longer of the two agreement runs, in seconds
+    check_seconds: float = 0.0
     duckdb_note: str = ""
 
 
@@ -633,6 +637,7 @@ def bench_lake(size: int, binary: Path, python: Path, params: Params, args, tmp:
         profile = tmp / f"{component.name}.profile.json"
         rc = conv.check(component, out_c, args.timeout)
         rd = duck.check(component, out_d, args.timeout, profile)
+        cell.check_seconds = max(rc.seconds, rd.seconds)
         if not rc.ok or not rd.ok:
             failures = []
             for name, r in (("convlake", rc), ("DuckDB", rd)):
@@ -669,9 +674,7 @@ def bench_lake(size: int, binary: Path, python: Path, params: Params, args, tmp:
     # 2. Timings, in turns; the process start-up cost first.
     startup = Cell(size, "(start-up: select 1)")
     log(f"[{size:,}] start-up (select 1) ...")
-    large = size >= LARGE and args.large_runs is not None
-    runs = args.large_runs if large else args.runs
-    time_in_turns(startup, conv, duck, None, runs, args.timeout)
+    time_in_turns(startup, conv, duck, None, args.runs, args.timeout)
     for component, cell in zip(components, cells):
         # An agreement run that did not finish (timeout, error): both are
         # still timed, an engine past the timeout excepted (the table then
@@ -680,11 +683,14 @@ def bench_lake(size: int, binary: Path, python: Path, params: Params, args, tmp:
         if cell.agree != "yes" and not unchecked and not args.time_anyway:
             log(f"[{size:,}] {component.name}: not timed (answers {cell.agree})")
             continue
-        # On a large lake the agreement run, which read the same files
-        # earlier in this run (the 10M lake's 1.55 GB stay in the page
-        # cache), stands in for the warm-up: a 10M run takes minutes.
-        log(f"[{size:,}] {component.name}: timing ({'' if large else 'warm-up + '}{runs}) ...")
-        time_in_turns(cell, conv, duck, component, runs, args.timeout, warm_up=not large)
+        # On a large lake, a component whose agreement run took minutes is
+        # timed --large-runs times, and that agreement run, which read the
+        # same files earlier in this run (the 10M lake's 1.55 GB stay in the
+        # page cache), stands in for the warm-up.
+        long = size >= LARGE and args.large_runs is not None and cell.check_seconds > LONG_RUN
+        runs = args.large_runs if long else args.runs
+        log(f"[{size:,}] {component.name}: timing ({'' if long else 'warm-up + '}{runs}) ...")
+        time_in_turns(cell, conv, duck, component, runs, args.timeout, warm_up=not long)
     return [startup] + cells
 
 
@@ -773,7 +779,7 @@ Written by `{' '.join(shlex.quote(a) for a in ['python3', 'benches/run.py'] + sy
 - 30-day period: `{params.start}` .. `{params.end}` (end excluded); whole lake: convlake `period = 'all'`,
   DuckDB `-infinity` .. `infinity`
 - as of `{params.as_of}`; report time zone `{params.timezone}` (every generated workspace has its own zone)
-- each cell: median of {args.runs} timed run{'s' if args.runs > 1 else ''} after one warm-up, convlake and DuckDB taking turns{'' if args.large_runs is None else f' ({args.large_runs} on lakes of {LARGE:,} conversations or more, where the agreement run earlier in this run is the warm-up)'};
+- each cell: median of {args.runs} timed run{'s' if args.runs > 1 else ''} after one warm-up, convlake and DuckDB taking turns{'' if args.large_runs is None else f' ({args.large_runs} on lakes of {LARGE:,} conversations or more for the components whose agreement run took over {LONG_RUN:.0f} s on either engine; there the agreement run earlier in this run is the warm-up)'};
   timeout {args.timeout:.0f} s per query
 
 ## Results
@@ -866,7 +872,8 @@ def main() -> int:
                         help="use this convlake binary instead of building one with cargo build --release")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per cell after the warm-up (default 5)")
     parser.add_argument("--large-runs", type=int, default=None,
-                        help="timed runs per cell on lakes of 10M conversations or more (default: --runs)")
+                        help="timed runs per cell on lakes of 10M conversations or more, for components whose "
+                             "agreement run took over 60 s (default: --runs)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per query (default 900)")
     parser.add_argument("--components", default="",
                         help="only these components, comma-separated (default: all four)")

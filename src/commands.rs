@@ -19,10 +19,10 @@ use crate::{register, repl, report, session_context};
 /// thread whenever all are busy (58 of them for 1M conversations), each
 /// thread's allocator heap keeps the read buffers freed back to it, and the
 /// process grows by the bytes it reads: 10M `conversation_facts` peaked at
-/// 4.3 GB instead of 1.9 GB, and the 10M heat-map spent 2-6 s instead of
-/// 0.4 s in the kernel starting threads and faulting in their pages
-/// (measurements in benches/README.md). Reads from the page cache are
-/// copies: more threads than cores do not make them faster.
+/// 4.3 GB instead of 1.9 GB, and the 10M heat-map spent 2.0-4.1 s instead
+/// of 0.4-0.6 s in the kernel (README.md, "Layout and sort order: why").
+/// Reads from the page cache are copies: more threads than cores do not
+/// make them faster.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()

@@ -201,8 +201,9 @@ mod tests {
     #[test]
     fn a_change_within_a_utc_hour_and_a_view_zone() {
         // Lord Howe Island moves from +10:30 to +11:00 at 02:00 local on the
-        // first Sunday of October: 2026-10-03 15:30 UTC, mid-hour. Both rows
-        // fall in the UTC hour 15:00-16:00, on either side of the change.
+        // first Sunday of October: 2026-10-03 15:30 UTC, mid-hour. The first
+        // two rows fall in the UTC hour 15:00-16:00, on either side of the
+        // change; the third in the hour before, all at +10:30.
         let zone = StringViewArray::from(vec!["Australia/Lord_Howe"; 3]);
         let out = run(
             vec![

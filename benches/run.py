@@ -576,9 +576,9 @@ class Cell:
     duckdb_rows_read: float | None = None
     duckdb_bytes_from_files: bool = False
     convlake_note: str = ""
+    duckdb_note: str = ""
     # the longer of the two agreement runs, in seconds
     check_seconds: float = 0.0
-    duckdb_note: str = ""
 
 
 def time_in_turns(cell: Cell, conv: Convlake, duck: DuckDB, component: Component | None,

@@ -84,8 +84,13 @@ impl ScalarUDFImpl for ToLocal {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let n = args.number_rows;
         let [ts, tz] = take_function_args(self.name(), args.args)?;
-        let (ts, tz): (ArrayRef, ArrayRef) = (ts.into_array(n)?, tz.into_array(n)?);
+        let ts: ArrayRef = ts.into_array(n)?;
         let ts = ts.as_primitive::<TimestampMicrosecondType>();
+        // A constant zone is one row read for every row, not n copies.
+        let (tz, same_zone) = match tz {
+            ColumnarValue::Scalar(zone) => (zone.to_array_of_size(1)?, true),
+            ColumnarValue::Array(zones) => (zones, false),
+        };
         // Views of the same strings, whatever the string type: no copy.
         let tz = cast(&tz, &DataType::Utf8View)?;
         let zones = tz.as_string_view();
@@ -98,11 +103,12 @@ impl ScalarUDFImpl for ToLocal {
         // (10M openings: 0.7 s of chrono-tz lookups row by row).
         let mut hours: HashMap<(usize, i64), Option<i64>> = HashMap::default();
         for i in 0..ts.len() {
-            if ts.is_null(i) || zones.is_null(i) {
+            let z = if same_zone { 0 } else { i };
+            if ts.is_null(i) || zones.is_null(z) {
                 out.append_null();
                 continue;
             }
-            let name = zones.value(i);
+            let name = zones.value(z);
             if seen.get(last).is_none_or(|(n, _)| *n != name) {
                 last = match seen.iter().position(|(n, _)| *n == name) {
                     Some(slot) => slot,
@@ -116,9 +122,10 @@ impl ScalarUDFImpl for ToLocal {
                 };
             }
             let (t, zone) = (ts.value(i), &seen[last].1);
+            let hour = t.div_euclid(HOUR);
             let steady = *hours
-                .entry((last, t.div_euclid(HOUR)))
-                .or_insert_with(|| steady_offset(zone, t.div_euclid(HOUR)));
+                .entry((last, hour))
+                .or_insert_with(|| steady_offset(zone, hour));
             let offset = match steady {
                 Some(offset) => offset,
                 None => offset_micros(zone, t)

@@ -124,6 +124,6 @@ pub async fn register(ctx: &SessionContext, lake: &str) -> Result<Lake> {
     // A SessionContext shares its state with its clones.
     convlake_udfs::register_all(&mut ctx.clone() as &mut dyn FunctionRegistry)?;
     let lake = lake::open(ctx, lake).await?;
-    views::register(ctx).await?;
+    views::register(ctx)?;
     Ok(lake)
 }

@@ -92,6 +92,35 @@ async fn every_view_answers_and_the_components_agree() {
     );
 }
 
+/// The views are planned when first read (src/views.rs), yet a BI tool
+/// listing the tables sees all of them first, and a user's own view of the
+/// same name replaces convlake's like any view.
+#[tokio::test]
+async fn views_are_listed_before_they_are_read_and_a_users_own_replaces_one() {
+    let ctx = sample("last_30_days").await;
+    let listed = number(
+        &ctx,
+        "select count(*) from information_schema.tables \
+         where table_schema = 'public' and table_type = 'VIEW'",
+    )
+    .await;
+    assert_eq!(listed, convlake::views::VIEWS.len() as i64 + 1); // + report_status
+    let error = ctx
+        .sql("create view heatmap_opened as select 1 as x")
+        .await
+        .err()
+        .expect("a second heatmap_opened without OR REPLACE is an error");
+    assert!(error.to_string().contains("heatmap_opened"), "{error}");
+    ctx.sql("create or replace view heatmap_opened as select 42 as answer")
+        .await
+        .unwrap();
+    assert_eq!(number(&ctx, "select answer from heatmap_opened").await, 42);
+    ctx.sql("drop view heatmap_opened").await.unwrap();
+    assert!(ctx.sql("select * from heatmap_opened").await.is_err());
+    // The others still answer, with every view they read.
+    assert!(number(&ctx, "select count(*) from opened_by_channel").await > 0);
+}
+
 #[tokio::test]
 async fn the_period_prunes_files_and_row_groups() {
     let ctx = sample("2026-11-10/2026-11-17").await;

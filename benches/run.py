@@ -47,8 +47,8 @@ SEED = 42
 # whose agreement run took longer than LONG_RUN seconds on either engine.
 LARGE = 10_000_000
 LONG_RUN = 60.0
-# The generator's file layout; a cached lake of another layout is not reused.
-LAYOUT = "one-workspace-per-file"
+# The generator's file layout and encodings; a cached lake of another is not reused.
+LAYOUT = "one-workspace-per-file-delta-ts"
 DAYS = 30
 # The generator's default first day; the lake holds [2026-10-01, 2026-10-31).
 LAKE_START = "2026-10-01T00:00:00Z"

@@ -4,7 +4,7 @@ use std::fs::File;
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::TimestampMicrosecondType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding};
 
 use super::*;
 
@@ -249,7 +249,34 @@ fn lake_has_every_case_and_keeps_its_invariants() {
             assert!(rg.num_rows() <= 131_072);
             assert_eq!(rg.sorting_columns().map(Vec::len), Some(4));
             for col in rg.columns() {
-                assert!(matches!(col.compression(), Compression::ZSTD(_)));
+                let name = col.column_path().string();
+                let encodings: Vec<Encoding> = col.encodings().collect();
+                match name.as_str() {
+                    // Deltas, no dictionary, not compressed (write.rs).
+                    "ts" => {
+                        assert_eq!(col.compression(), Compression::UNCOMPRESSED);
+                        assert!(
+                            encodings.contains(&Encoding::DELTA_BINARY_PACKED),
+                            "{encodings:?}"
+                        );
+                        assert!(
+                            !encodings.contains(&Encoding::RLE_DICTIONARY),
+                            "{encodings:?}"
+                        );
+                    }
+                    "event_id" => {
+                        assert!(matches!(col.compression(), Compression::ZSTD(_)));
+                        assert!(
+                            encodings.contains(&Encoding::DELTA_BYTE_ARRAY),
+                            "{encodings:?}"
+                        );
+                        assert!(
+                            !encodings.contains(&Encoding::RLE_DICTIONARY),
+                            "{encodings:?}"
+                        );
+                    }
+                    _ => assert!(matches!(col.compression(), Compression::ZSTD(_)), "{name}"),
+                }
                 assert!(col.column_index_offset().is_some() && col.offset_index_offset().is_some());
             }
         }

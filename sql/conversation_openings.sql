@@ -54,15 +54,20 @@ first_openings as (
         )
 ),
 
-contact_first_openings as (
-    -- Each contact's first opening, for new vs returning: only the
-    -- openings before the period's end can come first.
-    select workspace_id, contact_id, min(ts) as first_opened_at
-    from events
-    where event_type = 'conversation_opened'
-        and ts < report_end()
-        and ts <= report_as_of()
-    group by workspace_id, contact_id
+contacts_first_seen as (
+    -- Each contact's first opening (sql/contact_first_openings.sql, or the
+    -- lake's materialisation), for new vs returning. An opening of the
+    -- period is new when it is its contact's first, so a contact first seen
+    -- before the period is returning whatever its row says: only the rows
+    -- from the period's start are needed, and the materialisation, sorted
+    -- by first_opened_at, is read for the period's row groups alone. One
+    -- row per contact (the view's grouping, the table's declared key), so
+    -- the planner drops the join where no contact type is read.
+    select workspace_id, contact_id, first_opened_at
+    from contact_first_openings
+    where first_opened_at >= report_start()
+        and first_opened_at < report_end()
+        and first_opened_at <= report_as_of()
 ),
 
 contact_names as (
@@ -120,7 +125,7 @@ described as (
         right join (
             contact_names as contacts
             right join (
-                contact_first_openings as c
+                contacts_first_seen as c
                 right join first_openings as o
                     on c.workspace_id = o.workspace_id and c.contact_id = o.contact_id
             )

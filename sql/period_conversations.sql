@@ -59,11 +59,14 @@ metrics as (
 ),
 
 first_openings as (
-    -- A contact's first conversation in the lake, for new vs returning.
-    select workspace_id, contact_id, min(ts) as first_opened_at
-    from events
-    where event_type = 'conversation_opened' and ts <= report_as_of()
-    group by workspace_id, contact_id
+    -- A contact's first conversation in the lake, for new vs returning
+    -- (sql/contact_first_openings.sql, or the lake's materialisation). A
+    -- conversation closed in the period may have opened long before it, so
+    -- no lower bound applies. One row per contact, so the planner drops
+    -- the join where no contact type is read.
+    select workspace_id, contact_id, first_opened_at
+    from contact_first_openings
+    where first_opened_at <= report_as_of()
 ),
 
 contact_names as (

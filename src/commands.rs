@@ -59,6 +59,19 @@ pub async fn run(cli: Cli) -> Result<()> {
                     sql: None, format, ..
                 }) => repl::run(&ctx, format).await,
                 Command::Tables => print_tables(&ctx, &lake).await,
+                Command::Materialize => {
+                    let written = crate::first_openings::materialize(&ctx, &lake).await?;
+                    println!(
+                        "{}: {} contacts, {} bytes; read {} of {} events files in {:.1} s",
+                        crate::first_openings::FILE,
+                        written.contacts,
+                        written.bytes,
+                        written.read_files,
+                        written.files,
+                        written.seconds
+                    );
+                    Ok(())
+                }
                 Command::Report(Report::Conversations(args)) => {
                     report::page(&ctx, &args, "conversations").await
                 }
@@ -173,6 +186,7 @@ async fn print_tables(ctx: &SessionContext, lake: &crate::Lake) -> Result<()> {
     if !names.is_empty() {
         println!("views: {}", names.join(", "));
     }
+    println!("{}", lake.first_openings.describe());
     Ok(())
 }
 

@@ -16,8 +16,8 @@ use datafusion::datasource::listing::{
 use datafusion::logical_expr::{SortExpr, col};
 use datafusion::prelude::SessionContext;
 use futures::{StreamExt, TryStreamExt};
-use object_store::ObjectStore;
 use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 // parquet 59 deprecates this reader in favour of hand-written ones; it is
 // still the one that reads through any `ObjectStore`, which is what we need.
@@ -27,6 +27,7 @@ use parquet::file::metadata::ParquetMetaData;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::first_openings::{self, EventsFile, Materialised};
 use crate::schema::{self, DIMENSIONS, EVENT_COLUMNS, EVENT_TYPES};
 
 /// How many file footers are read at once when a lake is opened.
@@ -56,6 +57,10 @@ pub struct Lake {
     /// The lake's root, always ending in `/`.
     pub url: Url,
     pub tables: Vec<TableInfo>,
+    /// The events files, as a materialisation records them.
+    pub events_files: Vec<EventsFile>,
+    /// Each contact's first opening, materialised or not (src/first_openings.rs).
+    pub first_openings: Materialised,
 }
 
 /// One Parquet file of a table, with its footer.
@@ -65,6 +70,8 @@ struct ParquetFile {
     /// The file's URL, as errors name it.
     display: String,
     size: u64,
+    /// The store's version tag, when it gives one.
+    e_tag: Option<String>,
     metadata: ArrowReaderMetadata,
 }
 
@@ -169,6 +176,15 @@ pub async fn open(ctx: &SessionContext, location: &str) -> Result<Lake> {
         .try_collect::<Vec<()>>()
         .await?;
     tables.push(register_listing(ctx, &url, "events", schema::events_schema(), &events).await?);
+    let events_files: Vec<EventsFile> = events
+        .iter()
+        .map(|f| EventsFile {
+            path: f.location.to_string(),
+            size: f.size,
+            e_tag: f.e_tag.clone(),
+        })
+        .collect();
+    let first_openings = first_openings::open(ctx, &store, &url, &events_files).await?;
 
     for dim in DIMENSIONS {
         let files = list_parquet(&store, &url, dim.name).await?;
@@ -194,11 +210,16 @@ pub async fn open(ctx: &SessionContext, location: &str) -> Result<Lake> {
             tables.push(register_listing(ctx, &url, dim.name, dim.schema(), &files).await?);
         }
     }
-    Ok(Lake { url, tables })
+    Ok(Lake {
+        url,
+        tables,
+        events_files,
+        first_openings,
+    })
 }
 
 /// `runtime_env().object_store` takes anything that is `AsRef<Url>`.
-struct ObjectStoreUrlOf<'a>(&'a Url);
+pub(crate) struct ObjectStoreUrlOf<'a>(pub(crate) &'a Url);
 impl AsRef<Url> for ObjectStoreUrlOf<'_> {
     fn as_ref(&self) -> &Url {
         self.0
@@ -217,10 +238,10 @@ async fn list_parquet(
     store: &Arc<dyn ObjectStore>,
     url: &Url,
     table: &str,
-) -> Result<Vec<(Path, u64)>> {
+) -> Result<Vec<ObjectMeta>> {
     let prefix = table_prefix(url, table);
     let depth = prefix.parts().count();
-    let mut files: Vec<(Path, u64)> = store
+    let mut files: Vec<ObjectMeta> = store
         .list(Some(&prefix))
         .try_filter_map(|meta| async move {
             // Only the names below the table's folder count as hidden.
@@ -230,7 +251,7 @@ async fn list_parquet(
                 .skip(depth)
                 .any(|p| p.as_ref().starts_with(['.', '_']));
             let parquet = meta.location.extension() == Some("parquet");
-            Ok((parquet && !hidden).then_some((meta.location, meta.size)))
+            Ok((parquet && !hidden).then_some(meta))
         })
         .try_collect()
         .await
@@ -242,7 +263,7 @@ async fn list_parquet(
                 source,
             }),
         })?;
-    files.sort();
+    files.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(files)
 }
 
@@ -250,10 +271,16 @@ async fn list_parquet(
 async fn read_footers(
     store: &Arc<dyn ObjectStore>,
     url: &Url,
-    files: Vec<(Path, u64)>,
+    files: Vec<ObjectMeta>,
 ) -> Result<Vec<ParquetFile>> {
     futures::stream::iter(files)
-        .map(|(location, size)| {
+        .map(|meta| {
+            let ObjectMeta {
+                location,
+                size,
+                e_tag,
+                ..
+            } = meta;
             let store = store.clone();
             let display = format!(
                 "{}://{}/{}",
@@ -277,6 +304,7 @@ async fn read_footers(
                     location,
                     display,
                     size,
+                    e_tag,
                     metadata,
                 })
             }
@@ -730,9 +758,14 @@ mod tests {
             Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir).unwrap());
         let url = Url::parse("file:///").unwrap();
         let size = std::fs::metadata(dir.join(name)).unwrap().len();
-        let mut files = read_footers(&store, &url, vec![(Path::from(name), size)])
-            .await
-            .unwrap();
+        let meta = ObjectMeta {
+            location: Path::from(name),
+            last_modified: chrono::Utc::now(),
+            size,
+            e_tag: None,
+            version: None,
+        };
+        let mut files = read_footers(&store, &url, vec![meta]).await.unwrap();
         (store, files.remove(0))
     }
 

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod empty_anti_joins;
 pub mod error;
+pub mod first_openings;
 pub mod generate;
 pub mod lake;
 pub mod output;

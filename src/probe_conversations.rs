@@ -59,7 +59,8 @@ impl PhysicalOptimizerRule for ProbeConversations {
 }
 
 /// The build side (left) is per conversation and the probe side is a table
-/// aggregated by something else (a contact), with no conversation in it.
+/// aggregated by something else (a contact), or read as it is from a
+/// per-contact table, with no conversation in it.
 /// A join of the events with the period's conversation ids is left alone:
 /// its probe side is not aggregated. A null-aware anti join (`NOT IN`)
 /// must build its subquery side, so it is never swapped (as in
@@ -70,7 +71,15 @@ fn builds_conversations(join: &HashJoinExec) -> bool {
     }
     let build = Aggregates::of(join.left());
     let probe = Aggregates::of(join.right());
-    build.per_conversation && !probe.per_conversation && probe.other
+    build.per_conversation && !probe.per_conversation && (probe.other || per_contact(join.right()))
+}
+
+/// Rows with a contact and no conversation: a per-contact table read as it
+/// is (the lake's materialised first openings, src/first_openings.rs).
+fn per_contact(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    let schema = plan.schema();
+    schema.field_with_name("contact_id").is_ok()
+        && schema.field_with_name("conversation_id").is_err()
 }
 
 /// What aggregates a plan holds: grouped by conversation, or otherwise.

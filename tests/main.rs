@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod lake;
+mod materialize;
 mod s3;
 mod sample;
 mod slt;

@@ -309,7 +309,13 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
             });
         }
         Materialised::Behind { new_files } => {
-            register_file_table(ctx, "__convlake_previous", &[display.clone()], schema()).await?;
+            register_file_table(
+                ctx,
+                "__convlake_previous",
+                std::slice::from_ref(&display),
+                schema(),
+            )
+            .await?;
             let urls: Vec<String> = new_files
                 .iter()
                 .map(|f| file_url(&lake.url, &f.path))

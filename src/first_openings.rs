@@ -459,7 +459,7 @@ mod tests {
             Materialised::Current { .. }
         ));
         assert_eq!(
-            compare(&[a.clone()], &[a.clone(), b.clone()]),
+            compare(std::slice::from_ref(&a), &[a.clone(), b.clone()]),
             Materialised::Behind {
                 new_files: vec![b.clone()]
             }
@@ -475,7 +475,7 @@ mod tests {
             }
         );
         assert_eq!(
-            compare(&[a.clone(), b.clone()], &[b.clone()]),
+            compare(&[a.clone(), b.clone()], std::slice::from_ref(&b)),
             Materialised::Stale {
                 reason: "events file 'events/date=2026-10-01/part-0.parquet' is gone".into()
             }

@@ -2,7 +2,8 @@
 //!
 //! A lake is a folder or object-store prefix with one sub-folder per table
 //! (SPEC.md §1). [`crate::register`] calls [`open`]; nothing else registers
-//! tables.
+//! tables (the materialised first openings are registered from here too, by
+//! [`first_openings::open`]).
 
 use std::sync::Arc;
 

@@ -21,8 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::TableProvider;
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::common::{Constraint, Constraints};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -41,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::schema::{STRING, ts_type};
+use crate::schema::{Kind, STRING, ts_type};
 
 /// The table (and view) name the report views read.
 pub const TABLE: &str = "contact_first_openings";
@@ -101,13 +100,23 @@ impl Materialised {
     }
 }
 
-/// The file's columns.
+/// The file's columns, none of them null.
+const COLUMNS: [(&str, Kind); 3] = [
+    ("workspace_id", Kind::Str),
+    ("contact_id", Kind::Str),
+    ("first_opened_at", Kind::Ts),
+];
+
+/// The file's schema.
 pub fn schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("workspace_id", STRING, false),
-        Field::new("contact_id", STRING, false),
-        Field::new("first_opened_at", ts_type(), false),
-    ]))
+    let fields = COLUMNS.map(|(name, kind)| {
+        let ty = match kind {
+            Kind::Str => STRING,
+            Kind::Ts => ts_type(),
+        };
+        Field::new(name, ty, false)
+    });
+    Arc::new(Schema::new(fields.to_vec()))
 }
 
 /// The file's location in the store and as errors name it.
@@ -128,44 +137,9 @@ pub async fn open(
     events: &[EventsFile],
 ) -> Result<Materialised> {
     let (path, display) = location(url);
-    let Some((metadata, size)) = footer(store, &path, &display).await? else {
-        return Ok(Materialised::Absent);
-    };
-    let covers = covers(&metadata, &display)?;
-    check_schema(&metadata, &display)?;
-    let status = compare(&covers, events);
-    if let Materialised::Current { .. } = status {
-        let contacts = metadata.file_metadata().num_rows() as u64;
-        let options =
-            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-        let config = ListingTableConfig::new(ListingTableUrl::parse(&display)?)
-            .with_listing_options(options)
-            .with_schema(schema());
-        // One row per workspace and contact, as the view over the events
-        // groups them: the planner drops the join where no contact type is
-        // read.
-        let key = Constraints::new_unverified(vec![Constraint::PrimaryKey(vec![0, 1])]);
-        let table: Arc<dyn TableProvider> =
-            Arc::new(ListingTable::try_new(config)?.with_constraints(key));
-        ctx.register_table(TABLE, table)?;
-        return Ok(Materialised::Current {
-            contacts,
-            bytes: size,
-        });
-    }
-    Ok(status)
-}
-
-/// The footer and size of the file, or `None` when it is not there.
-#[allow(deprecated)]
-async fn footer(
-    store: &Arc<dyn ObjectStore>,
-    path: &Path,
-    display: &str,
-) -> Result<Option<(Arc<ParquetMetaData>, u64)>> {
-    let size = match store.head(path).await {
-        Ok(meta) => meta.size,
-        Err(object_store::Error::NotFound { .. }) => return Ok(None),
+    let meta = match store.head(&path).await {
+        Ok(meta) => meta,
+        Err(object_store::Error::NotFound { .. }) => return Ok(Materialised::Absent),
         Err(source) => {
             return Err(Error::ObjectStore {
                 context: format!("reading '{display}'"),
@@ -173,16 +147,36 @@ async fn footer(
             });
         }
     };
-    let mut reader =
-        parquet::arrow::async_reader::ParquetObjectReader::new(store.clone(), path.clone())
-            .with_file_size(size);
-    let metadata = parquet::arrow::async_reader::AsyncFileReader::get_metadata(&mut reader, None)
-        .await
-        .map_err(|source| Error::Parquet {
-            file: display.to_string(),
-            source,
-        })?;
-    Ok(Some((metadata, size)))
+    let file = crate::lake::read_footers(store, url, vec![meta])
+        .await?
+        .remove(0);
+    let covers = covers(file.metadata.metadata(), &file.display)?;
+    for (column, kind) in COLUMNS {
+        let field = file
+            .metadata
+            .schema()
+            .field_with_name(column)
+            .map_err(|_| Error::MissingColumn {
+                file: file.display.clone(),
+                column: column.to_string(),
+                expected: crate::schema::expected_kind(kind).to_string(),
+            })?;
+        crate::schema::check_kind(&file.display, column, kind, field.data_type())?;
+    }
+    let status = compare(&covers, events);
+    if let Materialised::Current { .. } = status {
+        // One row per workspace and contact, as the view over the events
+        // groups them: the planner drops the join where no contact type is
+        // read.
+        let key = Constraints::new_unverified(vec![Constraint::PrimaryKey(vec![0, 1])]);
+        let table = listing(&[display], schema())?.with_constraints(key);
+        ctx.register_table(TABLE, Arc::new(table))?;
+        return Ok(Materialised::Current {
+            contacts: file.metadata.metadata().file_metadata().num_rows() as u64,
+            bytes: file.size,
+        });
+    }
+    Ok(status)
 }
 
 fn not_ours(display: &str, reason: &str) -> Error {
@@ -209,36 +203,6 @@ fn covers(metadata: &ParquetMetaData, display: &str) -> Result<Vec<EventsFile>> 
             &format!("its '{COVERS}' entry cannot be read: {e}"),
         )
     })
-}
-
-fn check_schema(metadata: &ParquetMetaData, display: &str) -> Result<()> {
-    let found = parquet::arrow::parquet_to_arrow_schema(
-        metadata.file_metadata().schema_descr(),
-        metadata.file_metadata().key_value_metadata(),
-    )
-    .map_err(|source| Error::Parquet {
-        file: display.to_string(),
-        source,
-    })?;
-    for field in schema().fields() {
-        let ok = found
-            .field_with_name(field.name())
-            .is_ok_and(|f| match field.data_type() {
-                DataType::Utf8View => f.data_type().is_string(),
-                expected => f.data_type() == expected,
-            });
-        if !ok {
-            return Err(not_ours(
-                display,
-                &format!(
-                    "column '{}' ({}) is missing or of another type",
-                    field.name(),
-                    field.data_type()
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Compares what the file covers with the lake's events files.
@@ -309,24 +273,14 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
             });
         }
         Materialised::Behind { new_files } => {
-            register_file_table(
-                ctx,
-                "__convlake_previous",
-                std::slice::from_ref(&display),
-                schema(),
-            )
-            .await?;
+            let previous = listing(std::slice::from_ref(&display), schema())?;
+            ctx.register_table("__convlake_previous", Arc::new(previous))?;
             let urls: Vec<String> = new_files
                 .iter()
                 .map(|f| file_url(&lake.url, &f.path))
                 .collect();
-            register_file_table(
-                ctx,
-                "__convlake_new_events",
-                &urls,
-                crate::schema::events_schema(),
-            )
-            .await?;
+            let new_events = listing(&urls, crate::schema::events_schema())?;
+            ctx.register_table("__convlake_new_events", Arc::new(new_events))?;
             (
                 "select workspace_id, contact_id, first_opened_at from __convlake_previous \
                  union all \
@@ -418,13 +372,8 @@ fn file_url(lake: &Url, path: &str) -> String {
     url.to_string()
 }
 
-/// A table over the listed files, read as `schema`.
-async fn register_file_table(
-    ctx: &SessionContext,
-    name: &str,
-    urls: &[String],
-    schema: SchemaRef,
-) -> Result<()> {
+/// A table over the listed files (URLs of the lake's store), read as `schema`.
+fn listing(urls: &[String], schema: SchemaRef) -> Result<ListingTable> {
     let urls = urls
         .iter()
         .map(ListingTableUrl::parse)
@@ -434,8 +383,7 @@ async fn register_file_table(
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);
-    ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
-    Ok(())
+    Ok(ListingTable::try_new(config)?)
 }
 
 #[cfg(test)]

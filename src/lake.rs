@@ -66,14 +66,14 @@ pub struct Lake {
 
 /// One Parquet file of a table, with its footer.
 #[derive(Clone)]
-struct ParquetFile {
+pub(crate) struct ParquetFile {
     location: Path,
     /// The file's URL, as errors name it.
-    display: String,
-    size: u64,
+    pub(crate) display: String,
+    pub(crate) size: u64,
     /// The store's version tag, when it gives one.
     e_tag: Option<String>,
-    metadata: ArrowReaderMetadata,
+    pub(crate) metadata: ArrowReaderMetadata,
 }
 
 /// Turns what a user typed (`s3://b/p`, `file:///x`, `./x`, `C:\x`) into the
@@ -269,7 +269,7 @@ async fn list_parquet(
 }
 
 #[allow(deprecated)]
-async fn read_footers(
+pub(crate) async fn read_footers(
     store: &Arc<dyn ObjectStore>,
     url: &Url,
     files: Vec<ObjectMeta>,

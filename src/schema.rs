@@ -319,14 +319,14 @@ pub fn check_events_schema(file: &str, schema: &Schema) -> Result<()> {
     Ok(())
 }
 
-fn expected_kind(kind: Kind) -> &'static str {
+pub(crate) fn expected_kind(kind: Kind) -> &'static str {
     match kind {
         Kind::Ts => "Timestamp with a time zone (s, ms, µs or ns)",
         Kind::Str => "Utf8 (or LargeUtf8, Utf8View, dictionary of strings)",
     }
 }
 
-fn check_kind(file: &str, column: &str, kind: Kind, found: &DataType) -> Result<()> {
+pub(crate) fn check_kind(file: &str, column: &str, kind: Kind, found: &DataType) -> Result<()> {
     let ok = match (kind, found) {
         (Kind::Ts, DataType::Timestamp(_, Some(_))) => true,
         (Kind::Ts, DataType::Timestamp(_, None)) => {

@@ -226,14 +226,13 @@ impl SchemaProvider for ViewSchema {
         let view = self.plan(name, sql).await.map_err(|e| {
             DataFusionError::Context(format!("view {name} (sql/{name}.sql)"), Box::new(e))
         })?;
-        let registered = {
-            // One lock for both: another query never sees it in neither place.
-            let mut unplanned = self.unplanned.lock().unwrap();
-            match unplanned.remove(name) {
-                Some(_) => Some(self.tables.register_table(name.to_string(), view.clone())),
-                None => None,
-            }
-        };
+        // One lock for both: another query never sees it in neither place.
+        let registered = self
+            .unplanned
+            .lock()
+            .unwrap()
+            .remove(name)
+            .map(|_| self.tables.register_table(name.to_string(), view.clone()));
         match registered {
             Some(result) => result.map(|_| Some(view)),
             // Planned meanwhile by another query, or replaced by the user.

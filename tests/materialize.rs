@@ -9,28 +9,11 @@ use std::process::Command;
 use convlake::first_openings::{FILE, Materialised};
 use datafusion::prelude::SessionContext;
 
-use crate::common::{Row, query_csv, required_batch, write_parquet};
+use crate::common::{EVENTS, Row, query_csv, required_batch, write_parquet};
 
-/// Contact k1 opens c1 on 20 November; a late file adds c0, opened by k1
-/// on 10 November, so c0 is k1's first conversation and c1 a return.
-const NOVEMBER_20: [Row<'static>; 2] = [
-    (
-        "e1",
-        "2026-11-20T09:00:00Z",
-        "ws1",
-        "c1",
-        "k1",
-        "conversation_opened",
-    ),
-    (
-        "e2",
-        "2026-11-20T10:00:00Z",
-        "ws1",
-        "c1",
-        "k1",
-        "conversation_closed",
-    ),
-];
+/// Contact k1 opens c1 on 20 November (`common::EVENTS`); a late file adds
+/// c0, opened by k1 on 10 November, so c0 is k1's first conversation and c1
+/// a return.
 const NOVEMBER_10: [Row<'static>; 2] = [
     (
         "e0",
@@ -81,6 +64,15 @@ async fn contact_types(ctx: &SessionContext) -> (Vec<String>, Vec<String>) {
     (all, opened)
 }
 
+/// Opens the lake and checks both contact-type answers.
+async fn assert_contact_types(lake: &Path, all: &[&str], opened: &[&str]) -> convlake::Lake {
+    let (ctx, info) = open(lake).await;
+    let (got_all, got_opened) = contact_types(&ctx).await;
+    assert_eq!(got_all, all);
+    assert_eq!(got_opened, opened);
+    info
+}
+
 fn materialize(lake: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
         .args(["--lake", lake.to_str().unwrap(), "materialize"])
@@ -99,41 +91,34 @@ async fn a_materialisation_is_used_only_while_it_covers_every_events_file() {
     let dir = tempfile::tempdir().unwrap();
     let lake = dir.path();
     let day = |d: &str| lake.join(format!("events/date=2026-11-{d}/part-0.parquet"));
-    write_parquet(&day("20"), &required_batch(&NOVEMBER_20));
+    let c1_new = ["conversation_id,contact_type", "c1,new"];
+    let c1_opened_new = ["contact_type,conversations", "new,1", "returning,0"];
+    let c0_new = ["conversation_id,contact_type", "c0,new", "c1,returning"];
+    let c1_opened_returning = ["contact_type,conversations", "new,0", "returning,1"];
+    write_parquet(&day("20"), &required_batch(&EVENTS));
 
-    let (_, info) = open(lake).await;
+    let info = assert_contact_types(lake, &c1_new, &c1_opened_new).await;
     assert_eq!(info.first_openings, Materialised::Absent);
     let out = materialize(lake);
     assert!(
         out.contains("1 contacts") && out.contains("read 1 of 1 events files"),
         "{out}"
     );
-    let (ctx, info) = open(lake).await;
+    let info = assert_contact_types(lake, &c1_new, &c1_opened_new).await;
     assert!(matches!(
         info.first_openings,
         Materialised::Current { contacts: 1, .. }
     ));
-    let (all, opened) = contact_types(&ctx).await;
-    assert_eq!(all, ["conversation_id,contact_type", "c1,new"]);
-    assert_eq!(
-        opened,
-        ["contact_type,conversations", "new,1", "returning,0"]
-    );
 
     // A late file with an earlier opening of k1: the materialisation says
     // k1 first opened on the 20th, so it must not be read.
     write_parquet(&day("10"), &required_batch(&NOVEMBER_10));
-    let (ctx, info) = open(lake).await;
+    let info = assert_contact_types(lake, &c0_new, &c1_opened_returning).await;
     assert!(
         matches!(&info.first_openings, Materialised::Behind { new_files } if new_files.len() == 1),
         "{:?}",
         info.first_openings
     );
-    let expected_all = ["conversation_id,contact_type", "c0,new", "c1,returning"];
-    let expected_opened = ["contact_type,conversations", "new,0", "returning,1"];
-    let (all, opened) = contact_types(&ctx).await;
-    assert_eq!(all, expected_all);
-    assert_eq!(opened, expected_opened);
 
     // Caught up by reading the new file alone, then read: same answers.
     let out = materialize(lake);
@@ -141,35 +126,25 @@ async fn a_materialisation_is_used_only_while_it_covers_every_events_file() {
         out.contains("1 contacts") && out.contains("read 1 of 2 events files"),
         "{out}"
     );
-    let (ctx, info) = open(lake).await;
+    let info = assert_contact_types(lake, &c0_new, &c1_opened_returning).await;
     assert!(matches!(
         info.first_openings,
         Materialised::Current { contacts: 1, .. }
     ));
-    let (all, opened) = contact_types(&ctx).await;
-    assert_eq!(all, expected_all);
-    assert_eq!(opened, expected_opened);
 
     // The 10th rewritten without c0: k1's first opening is the 20th again,
     // which only a fresh read of every file can tell.
-    write_parquet(&day("10"), &required_batch(&[NOVEMBER_20[1]]));
-    let (ctx, info) = open(lake).await;
+    write_parquet(&day("10"), &required_batch(&[EVENTS[3]]));
+    let info = assert_contact_types(lake, &c1_new, &c1_opened_new).await;
     assert!(
         matches!(&info.first_openings, Materialised::Stale { reason } if reason.contains("date=2026-11-10")),
         "{:?}",
         info.first_openings
     );
-    let (all, opened) = contact_types(&ctx).await;
-    assert_eq!(all, ["conversation_id,contact_type", "c1,new"]);
-    assert_eq!(
-        opened,
-        ["contact_type,conversations", "new,1", "returning,0"]
-    );
     let out = materialize(lake);
     assert!(out.contains("read 2 of 2 events files"), "{out}");
-    let (ctx, _) = open(lake).await;
-    let (all, _) = contact_types(&ctx).await;
-    assert_eq!(all, ["conversation_id,contact_type", "c1,new"]);
+    let info = assert_contact_types(lake, &c1_new, &c1_opened_new).await;
+    assert!(matches!(info.first_openings, Materialised::Current { .. }));
 }
 
 /// On the sample lake (2,000 conversations over 61 days), every contact
@@ -245,9 +220,9 @@ async fn a_foreign_file_in_its_place_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     write_parquet(
         &dir.path().join("events/date=2026-11-20/part-0.parquet"),
-        &required_batch(&NOVEMBER_20),
+        &required_batch(&EVENTS),
     );
-    write_parquet(&dir.path().join(FILE), &required_batch(&NOVEMBER_20));
+    write_parquet(&dir.path().join(FILE), &required_batch(&EVENTS));
     let err = crate::common::open_err(dir.path()).await.to_string();
     assert!(
         err.contains("_convlake/contact_first_openings.parquet")

@@ -108,8 +108,7 @@ async fn views_are_listed_before_they_are_read_and_a_users_own_replaces_one() {
     let error = ctx
         .sql("create view heatmap_opened as select 1 as x")
         .await
-        .err()
-        .expect("a second heatmap_opened without OR REPLACE is an error");
+        .expect_err("a second heatmap_opened without OR REPLACE is an error");
     assert!(error.to_string().contains("heatmap_opened"), "{error}");
     ctx.sql("create or replace view heatmap_opened as select 42 as answer")
         .await

@@ -24,7 +24,7 @@ pub enum Command {
     Sql(SqlArgs),
     /// List the registered tables with their files, rows and sort order
     Tables,
-    /// Write each contact's first opening into the lake (_convlake/), so a period's new vs returning reads only its days
+    /// Write each contact's first opening and every conversation's metrics into the lake (_convlake/), so a period's reports read only its days
     Materialize,
     /// Show the columns of a table or view
     Describe {

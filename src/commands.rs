@@ -42,6 +42,14 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// One line of `convlake materialize` per file.
+fn print_written(file: &str, rows_are: &str, written: &crate::first_openings::Written) {
+    println!(
+        "{file}: {} {rows_are}, {} bytes; read {} of {} lake files in {:.1} s",
+        written.rows, written.bytes, written.read_files, written.files, written.seconds
+    );
+}
+
 /// Runs one command of the command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -60,16 +68,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }) => repl::run(&ctx, format).await,
                 Command::Tables => print_tables(&ctx, &lake).await,
                 Command::Materialize => {
-                    let written = crate::first_openings::materialize(&ctx, &lake).await?;
-                    println!(
-                        "{}: {} contacts, {} bytes; read {} of {} events files in {:.1} s",
-                        crate::first_openings::FILE,
-                        written.contacts,
-                        written.bytes,
-                        written.read_files,
-                        written.files,
-                        written.seconds
-                    );
+                    let openings = crate::first_openings::materialize(&ctx, &lake).await?;
+                    print_written(crate::first_openings::FILE, "contacts", &openings);
+                    let conversations = crate::conversations::materialize(&ctx, &lake).await?;
+                    print_written(crate::conversations::FILE, "conversations", &conversations);
                     Ok(())
                 }
                 Command::Report(Report::Conversations(args)) => {
@@ -186,7 +188,16 @@ async fn print_tables(ctx: &SessionContext, lake: &crate::Lake) -> Result<()> {
     if !names.is_empty() {
         println!("views: {}", names.join(", "));
     }
-    println!("{}", lake.first_openings.describe());
+    println!(
+        "{}",
+        lake.first_openings
+            .describe(crate::first_openings::TABLE, "contacts")
+    );
+    println!(
+        "{}",
+        lake.conversations
+            .describe(crate::conversations::TABLE, "conversations")
+    );
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 //! A lake is a folder or object-store prefix with one sub-folder per table
 //! (SPEC.md §1). [`crate::register`] calls [`open`]; nothing else registers
 //! tables (the materialised first openings are registered from here too, by
-//! [`first_openings::open`]).
+//! [`first_openings::open`]), but for the materialised conversations, which
+//! [`crate::register`] registers after the views, whose columns they hold
+//! (src/conversations.rs).
 
 use std::sync::Arc;
 
@@ -28,7 +30,8 @@ use parquet::file::metadata::ParquetMetaData;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::first_openings::{self, EventsFile, Materialised};
+use crate::first_openings;
+use crate::materialisation::{LakeFile, Materialised};
 use crate::schema::{self, DIMENSIONS, EVENT_COLUMNS, EVENT_TYPES};
 
 /// How many file footers are read at once when a lake is opened.
@@ -59,9 +62,26 @@ pub struct Lake {
     pub url: Url,
     pub tables: Vec<TableInfo>,
     /// The events files, as a materialisation records them.
-    pub events_files: Vec<EventsFile>,
+    pub events_files: Vec<LakeFile>,
+    /// The contacts files, likewise.
+    pub contacts_files: Vec<LakeFile>,
     /// Each contact's first opening, materialised or not (src/first_openings.rs).
     pub first_openings: Materialised,
+    /// Every conversation's metrics, materialised or not
+    /// (src/conversations.rs).
+    pub conversations: Materialised,
+}
+
+impl Lake {
+    /// The files the materialised conversations summarise: the events and
+    /// the contacts (names, first conversation).
+    pub fn covered_files(&self) -> Vec<LakeFile> {
+        self.events_files
+            .iter()
+            .chain(&self.contacts_files)
+            .cloned()
+            .collect()
+    }
 }
 
 /// One Parquet file of a table, with its footer.
@@ -74,6 +94,17 @@ pub(crate) struct ParquetFile {
     /// The store's version tag, when it gives one.
     e_tag: Option<String>,
     pub(crate) metadata: ArrowReaderMetadata,
+}
+
+impl ParquetFile {
+    /// The file as a materialisation records it.
+    fn lake_file(&self) -> LakeFile {
+        LakeFile {
+            path: self.location.to_string(),
+            size: self.size,
+            e_tag: self.e_tag.clone(),
+        }
+    }
 }
 
 /// Turns what a user typed (`s3://b/p`, `file:///x`, `./x`, `C:\x`) into the
@@ -177,21 +208,18 @@ pub async fn open(ctx: &SessionContext, location: &str) -> Result<Lake> {
         .try_collect::<Vec<()>>()
         .await?;
     tables.push(register_listing(ctx, &url, "events", schema::events_schema(), &events).await?);
-    let events_files: Vec<EventsFile> = events
-        .iter()
-        .map(|f| EventsFile {
-            path: f.location.to_string(),
-            size: f.size,
-            e_tag: f.e_tag.clone(),
-        })
-        .collect();
+    let events_files: Vec<LakeFile> = events.iter().map(ParquetFile::lake_file).collect();
     let first_openings = first_openings::open(ctx, &store, &url, &events_files).await?;
 
+    let mut contacts_files = vec![];
     for dim in DIMENSIONS {
         let files = list_parquet(&store, &url, dim.name).await?;
         let files = read_footers(&store, &url, files).await?;
         for file in &files {
             dim.check_schema(&file.display, file.metadata.schema())?;
+        }
+        if dim.name == "contacts" {
+            contacts_files = files.iter().map(ParquetFile::lake_file).collect();
         }
         if files.is_empty() {
             let empty = MemTable::try_new(
@@ -215,7 +243,9 @@ pub async fn open(ctx: &SessionContext, location: &str) -> Result<Lake> {
         url,
         tables,
         events_files,
+        contacts_files,
         first_openings,
+        conversations: Materialised::Absent,
     })
 }
 

@@ -11,11 +11,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod conversations;
 pub mod empty_anti_joins;
 pub mod error;
 pub mod first_openings;
 pub mod generate;
 pub mod lake;
+pub mod materialisation;
+pub mod materialised_through;
 pub mod output;
 pub mod probe_conversations;
 pub mod repl;
@@ -118,13 +121,18 @@ fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync
 
 /// Registers everything convlake adds onto `ctx`: its functions, the
 /// lake's object store, the lake's tables (`events` checked against
-/// SPEC.md §1.1, dimensions empty where absent) and the report views of
-/// `sql/`. The CLI, the servers and
+/// SPEC.md §1.1, dimensions empty where absent), the report views of
+/// `sql/` and the lake's materialisations that are current. The CLI, the servers and
 /// the tests all call this one function.
 pub async fn register(ctx: &SessionContext, lake: &str) -> Result<Lake> {
     // A SessionContext shares its state with its clones.
     convlake_udfs::register_all(&mut ctx.clone() as &mut dyn FunctionRegistry)?;
-    let lake = lake::open(ctx, lake).await?;
+    let mut lake = lake::open(ctx, lake).await?;
     views::register(ctx)?;
+    let store = ctx
+        .runtime_env()
+        .object_store(lake::ObjectStoreUrlOf(&lake.url))
+        .map_err(Error::DataFusion)?;
+    lake.conversations = conversations::open(ctx, &store, &lake.url, &lake.covered_files()).await?;
     Ok(lake)
 }

@@ -18,7 +18,15 @@ use parking_lot::RwLock;
 use crate::error::Result;
 
 /// Every view: its name and its SQL (`sql/<name>.sql`).
-pub const VIEWS: [(&str, &str); 33] = [
+pub const VIEWS: [(&str, &str); 35] = [
+    (
+        "conversations_from_events",
+        include_str!("../sql/conversations_from_events.sql"),
+    ),
+    (
+        "materialised_conversations",
+        include_str!("../sql/materialised_conversations.sql"),
+    ),
     (
         "period_conversations",
         include_str!("../sql/period_conversations.sql"),
@@ -151,7 +159,9 @@ pub fn register(ctx: &SessionContext) -> Result<()> {
     let views = ViewSchema {
         state: ctx.state_weak_ref(),
         // A lake's table of a view's name (its materialised
-        // contact_first_openings, src/first_openings.rs) is read instead.
+        // contact_first_openings, src/first_openings.rs) is read instead;
+        // so is one registered later (materialised_conversations,
+        // src/conversations.rs).
         unplanned: Mutex::new(
             VIEWS
                 .iter()

@@ -1,12 +1,16 @@
-//! `convlake materialize`: each contact's first opening kept in the lake
-//! (src/first_openings.rs). It must never change an answer: a lake with
-//! events files it does not cover, or with a covered file changed, is read
-//! from its events until it is materialised again.
+//! `convlake materialize`: each contact's first opening
+//! (src/first_openings.rs) and every conversation's metrics
+//! (src/conversations.rs) kept in the lake. They must never change an
+//! answer: a lake with events files they do not cover, or with a covered
+//! file changed, is read from its events until it is materialised again,
+//! and so is a report as of a time before the last event.
 
 use std::path::Path;
 use std::process::Command;
 
-use convlake::first_openings::{FILE, Materialised};
+use convlake::conversations::FILE as CONVERSATIONS_FILE;
+use convlake::first_openings::FILE;
+use convlake::materialisation::Materialised;
 use datafusion::prelude::SessionContext;
 
 use crate::common::{EVENTS, Row, query_csv, required_batch, write_parquet};
@@ -99,58 +103,134 @@ async fn a_materialisation_is_used_only_while_it_covers_every_events_file() {
 
     let info = assert_contact_types(lake, &c1_new, &c1_opened_new).await;
     assert_eq!(info.first_openings, Materialised::Absent);
+    assert_eq!(info.conversations, Materialised::Absent);
     let out = materialize(lake);
     assert!(
-        out.contains("1 contacts") && out.contains("read 1 of 1 events files"),
+        out.contains("1 contacts") && out.contains("read 1 of 1 lake files"),
         "{out}"
     );
+    assert!(out.contains("1 conversations"), "{out}");
     let info = assert_contact_types(lake, &c1_new, &c1_opened_new).await;
     assert!(matches!(
         info.first_openings,
-        Materialised::Current { contacts: 1, .. }
+        Materialised::Current { rows: 1, .. }
+    ));
+    assert!(matches!(
+        info.conversations,
+        Materialised::Current { rows: 1, .. }
     ));
 
     // A late file with an earlier opening of k1: the materialisation says
     // k1 first opened on the 20th, so it must not be read.
     write_parquet(&day("10"), &required_batch(&NOVEMBER_10));
     let info = assert_contact_types(lake, &c0_new, &c1_opened_returning).await;
-    assert!(
-        matches!(&info.first_openings, Materialised::Behind { new_files } if new_files.len() == 1),
-        "{:?}",
-        info.first_openings
-    );
+    for status in [&info.first_openings, &info.conversations] {
+        assert!(
+            matches!(status, Materialised::Behind { new_files } if new_files.len() == 1),
+            "{status:?}"
+        );
+    }
 
     // Caught up by reading the new file alone, then read: same answers.
     let out = materialize(lake);
     assert!(
-        out.contains("1 contacts") && out.contains("read 1 of 2 events files"),
+        out.contains("1 contacts") && out.contains("read 1 of 2 lake files"),
         "{out}"
     );
+    // The conversations are written whole: c0 and c1.
+    assert!(out.contains("2 conversations"), "{out}");
     let info = assert_contact_types(lake, &c0_new, &c1_opened_returning).await;
     assert!(matches!(
         info.first_openings,
-        Materialised::Current { contacts: 1, .. }
+        Materialised::Current { rows: 1, .. }
+    ));
+    assert!(matches!(
+        info.conversations,
+        Materialised::Current { rows: 2, .. }
     ));
 
     // The 10th rewritten without c0: k1's first opening is the 20th again,
     // which only a fresh read of every file can tell.
     write_parquet(&day("10"), &required_batch(&[EVENTS[3]]));
     let info = assert_contact_types(lake, &c1_new, &c1_opened_new).await;
-    assert!(
-        matches!(&info.first_openings, Materialised::Stale { reason } if reason.contains("date=2026-11-10")),
-        "{:?}",
-        info.first_openings
-    );
+    for status in [&info.first_openings, &info.conversations] {
+        assert!(
+            matches!(status, Materialised::Stale { reason } if reason.contains("date=2026-11-10")),
+            "{status:?}"
+        );
+    }
     let out = materialize(lake);
-    assert!(out.contains("read 2 of 2 events files"), "{out}");
+    assert!(out.contains("read 2 of 2 lake files"), "{out}");
     let info = assert_contact_types(lake, &c1_new, &c1_opened_new).await;
     assert!(matches!(info.first_openings, Materialised::Current { .. }));
+    assert!(matches!(info.conversations, Materialised::Current { .. }));
 }
 
-/// On the sample lake (2,000 conversations over 61 days), every contact
-/// type answer is the same with the materialisation as without, and a
-/// period's opened components read it with the period's start as a bound
-/// on `first_opened_at`, which prunes its row groups.
+/// c1 (`common::EVENTS`) opens at 09:00 and closes at 10:00 on 20 November,
+/// the lake's last event. Materialised, it is closed after 3,600 s. A
+/// report as of 09:30 must see it open, which only the events can tell:
+/// the file is read as of 10:00 or later, and not before.
+#[tokio::test]
+async fn materialised_conversations_are_read_only_as_of_their_last_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path();
+    write_parquet(
+        &lake.join("events/date=2026-11-20/part-0.parquet"),
+        &required_batch(&EVENTS),
+    );
+    materialize(lake);
+    let (ctx, info) = open(lake).await;
+    assert!(matches!(
+        info.conversations,
+        Materialised::Current { rows: 1, .. }
+    ));
+    ctx.sql("set convlake.period = 'all'").await.unwrap();
+    let query = "select conversation_id, closed_at, resolution_time_seconds, contact_type \
+                 from conversation_facts";
+    for (as_of, row, reads_file) in [
+        ("2026-11-20T09:30:00Z", "c1,,,new", false),
+        ("2026-11-20T09:59:59Z", "c1,,,new", false),
+        (
+            "2026-11-20T10:00:00Z",
+            "c1,2026-11-20T10:00:00Z,3600.0,new",
+            true,
+        ),
+        (
+            "2026-11-30T00:00:00Z",
+            "c1,2026-11-20T10:00:00Z,3600.0,new",
+            true,
+        ),
+    ] {
+        ctx.sql(&format!("set convlake.as_of = '{as_of}'"))
+            .await
+            .unwrap();
+        assert_eq!(
+            query_csv(&ctx, query).await,
+            [
+                "conversation_id,closed_at,resolution_time_seconds,contact_type",
+                row
+            ],
+            "as of {as_of}"
+        );
+        let plan = query_csv(&ctx, &format!("explain {query}"))
+            .await
+            .join("\n");
+        assert_eq!(
+            plan.contains(CONVERSATIONS_FILE),
+            reads_file,
+            "as of {as_of}:\n{plan}"
+        );
+        assert_eq!(plan.contains("events/date="), !reads_file, "as of {as_of}");
+    }
+}
+
+/// On the sample lake (2,000 conversations over 61 days, up to
+/// 2026-11-30T23:43Z), every answer below is the same materialised as not,
+/// both as of 30 November (the events are read) and as of 1 December (the
+/// conversations' file is). A period's opened components read the first
+/// openings with the period's start as a bound on `first_opened_at`, and
+/// the list reads the conversations' file with the period as a bound on
+/// `opened_at` and `closed_at`: both prune row groups.
 #[tokio::test]
 async fn the_sample_lake_answers_the_same_materialised() {
     let dir = tempfile::tempdir().unwrap();
@@ -159,23 +239,30 @@ async fn the_sample_lake_answers_the_same_materialised() {
         "select contact_type, conversations from opened_by_contact_type order by 1",
         "select contact_type, conversations from closed_by_contact_type order by 1",
         "select conversation_id, contact_type from conversation_list order by 1",
+        "select * from conversation_list order by conversation_id",
+        "select * from conversation_summary",
     ];
     async fn answers(lake: &Path, queries: &[&str]) -> Vec<Vec<String>> {
         let (ctx, _) = open(lake).await;
         let mut out = Vec::new();
-        for period in ["all", "2026-11-01T00:00:00Z/2026-11-30T00:00:00Z"] {
-            ctx.sql(&format!("set convlake.period = '{period}'"))
+        for as_of in ["2026-11-30T00:00:00Z", "2026-12-01T00:00:00Z"] {
+            ctx.sql(&format!("set convlake.as_of = '{as_of}'"))
                 .await
                 .unwrap();
-            for q in queries {
-                out.push(query_csv(&ctx, q).await);
+            for period in ["all", "2026-11-01T00:00:00Z/2026-11-30T00:00:00Z"] {
+                ctx.sql(&format!("set convlake.period = '{period}'"))
+                    .await
+                    .unwrap();
+                for q in queries {
+                    out.push(query_csv(&ctx, q).await);
+                }
             }
         }
         out
     }
     let raw = answers(dir.path(), &queries).await;
-    // Both contact types occur in both periods.
-    for rows in [&raw[0], &raw[3]] {
+    // Both contact types occur in both periods; the lists are not empty.
+    for rows in [&raw[0], &raw[5]] {
         assert!(
             rows.iter().any(|r| r.starts_with("new,") && r != "new,0"),
             "{rows:?}"
@@ -186,8 +273,14 @@ async fn the_sample_lake_answers_the_same_materialised() {
             "{rows:?}"
         );
     }
+    assert!(
+        raw[8].len() > 100,
+        "{} rows in November's list",
+        raw[8].len()
+    );
     materialize(dir.path());
     assert!(dir.path().join(FILE).is_file());
+    assert!(dir.path().join(CONVERSATIONS_FILE).is_file());
     assert_eq!(answers(dir.path(), &queries).await, raw);
 
     let (ctx, _) = open(dir.path()).await;
@@ -211,6 +304,24 @@ async fn the_sample_lake_answers_the_same_materialised() {
         scan.contains("predicate=") && scan.contains(">= 1793491200000000"),
         "the period's start is not a bound of the scan: {scan}"
     );
+    ctx.sql("set convlake.as_of = '2026-12-01T00:00:00Z'")
+        .await
+        .unwrap();
+    let plan = query_csv(&ctx, "explain select * from conversation_list")
+        .await
+        .join("\n");
+    let scan = plan
+        .lines()
+        .find(|l| l.contains(CONVERSATIONS_FILE))
+        .unwrap_or_else(|| panic!("no scan of the conversations' file:\n{plan}"));
+    assert!(
+        scan.contains("pruning_predicate=")
+            && scan.contains("opened_at_min")
+            && scan.contains("closed_at_max")
+            && scan.contains("1793491200000000"),
+        "the period is not a bound of the scan: {scan}"
+    );
+    assert!(!plan.contains("events/date="), "{plan}");
 }
 
 /// A file in the materialisation's place that convlake did not write is an
@@ -222,14 +333,18 @@ async fn a_foreign_file_in_its_place_is_an_error_naming_it() {
         &dir.path().join("events/date=2026-11-20/part-0.parquet"),
         &required_batch(&EVENTS),
     );
-    write_parquet(&dir.path().join(FILE), &required_batch(&EVENTS));
-    let err = crate::common::open_err(dir.path()).await.to_string();
-    assert!(
-        err.contains("_convlake/contact_first_openings.parquet")
-            && err.contains("convlake.covers")
-            && err.contains("convlake materialize"),
-        "{err}"
-    );
+    for file in [FILE, CONVERSATIONS_FILE] {
+        let path = dir.path().join(file);
+        write_parquet(&path, &required_batch(&EVENTS));
+        let err = crate::common::open_err(dir.path()).await.to_string();
+        assert!(
+            err.contains(file)
+                && err.contains("convlake.covers")
+                && err.contains("convlake materialize"),
+            "{err}"
+        );
+        std::fs::remove_file(path).unwrap();
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -36,7 +36,12 @@ async fn every_view_answers_and_the_components_agree() {
     let ctx = sample("last_30_days").await;
     for (view, _) in convlake::views::VIEWS {
         let n = number(&ctx, &format!("select count(*) from {view}")).await;
-        assert!(n > 0, "{view} has no rows on the sample lake");
+        if view == "materialised_conversations" {
+            // The sample lake is not materialised: the view has no rows.
+            assert_eq!(n, 0, "{view}");
+        } else {
+            assert!(n > 0, "{view} has no rows on the sample lake");
+        }
     }
     let opened = number(&ctx, "select opened from conversation_summary").await;
     let closed = number(&ctx, "select closed from conversation_summary").await;

@@ -1,0 +1,212 @@
+//! Every conversation's metrics, materialised in the lake by
+//! `convlake materialize` (`<lake>/_convlake/conversations.parquet`).
+//!
+//! A 30-day list or breakdown needs each conversation of the period with
+//! every metric, its contact's name and type. From the raw events that
+//! means the period's events twice (which conversations, then all their
+//! events), every contact's first opening and every contact's name: on a
+//! 365-day lake of 1M conversations, 26.8 MB of the 129.5 MB of events for
+//! a 30-day list. This file holds the rows of `conversations_from_events`
+//! for the whole lake, as of its last event, sorted by `opened_at`: a
+//! period reads the row groups of its own days.
+//!
+//! It is read (by `sql/period_conversations.sql`) only while both hold:
+//! - it covers exactly the lake's events and contacts files, and was
+//!   written by this version of convlake (src/materialisation.rs);
+//! - the report's as-of time is not before the last event it covers. An
+//!   earlier as-of time needs the metrics of fewer events: those reports
+//!   read the events, as without it.
+//!
+//! Unlike the first openings, it is written whole each time: a new events
+//! file can change any conversation's metrics and any contact's type.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::array::{Array, TimestampMicrosecondArray};
+use arrow::datatypes::SchemaRef;
+use convlake_udfs::report_config::ReportConfig;
+use datafusion::prelude::SessionContext;
+use object_store::ObjectStore;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::first_openings::Written;
+use crate::materialisation::{self, LakeFile, Materialised, listing, not_ours};
+use crate::materialised_through::MaterialisedThrough;
+
+/// The table name `sql/period_conversations.sql` reads (a view with no
+/// rows, `sql/materialised_conversations.sql`, where there is none).
+pub const TABLE: &str = "materialised_conversations";
+/// The view whose rows it holds.
+const VIEW: &str = "conversations_from_events";
+/// Where the file lives, under the lake's root.
+pub const FILE: &str = "_convlake/conversations.parquet";
+/// Key-value metadata: the last event covered (µs since the epoch, UTC).
+const THROUGH: &str = "convlake.through";
+/// Key-value metadata: what wrote it ([`version`]).
+const VERSION: &str = "convlake.version";
+/// Rows per row group: a 30-day period of a year reads about a twelfth of
+/// the groups.
+const ROW_GROUP_ROWS: usize = 16_384;
+
+/// This build's version and a digest of its views' SQL: the metrics a file
+/// holds are those of the convlake that wrote it, so another one starts
+/// over.
+fn version() -> String {
+    let mut hasher = DefaultHasher::new();
+    for (name, sql) in crate::views::VIEWS {
+        (name, sql).hash(&mut hasher);
+    }
+    format!("{} {:016x}", env!("CARGO_PKG_VERSION"), hasher.finish())
+}
+
+/// Reads the materialisation's footer, if there is one, and compares it
+/// with `files` (the lake's events and contacts files) and this version.
+/// When it is current, registers it as [`TABLE`] and registers
+/// `conversations_materialised_through()` as its last event; otherwise that
+/// function is NULL and the views read the events. Call after the views
+/// are registered: the file's columns are checked against [`VIEW`]'s.
+pub async fn open(
+    ctx: &SessionContext,
+    store: &Arc<dyn ObjectStore>,
+    url: &Url,
+    files: &[LakeFile],
+) -> Result<Materialised> {
+    ctx.register_udf(MaterialisedThrough::udf(None));
+    let Some((file, covers)) = materialisation::read(store, url, FILE).await? else {
+        return Ok(Materialised::Absent);
+    };
+    let entry = |key: &str| {
+        file.metadata
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|kv| kv.key == key))
+            .and_then(|kv| kv.value.clone())
+    };
+    let written_by = entry(VERSION).unwrap_or_default();
+    if written_by != version() {
+        return Ok(Materialised::Stale {
+            reason: format!(
+                "written by convlake '{written_by}', this is '{}'",
+                version()
+            ),
+        });
+    }
+    let through: i64 = entry(THROUGH)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| not_ours(&file.display, &format!("no '{THROUGH}' entry")))?;
+    let status = materialisation::compare(&covers, files);
+    if let Materialised::Current { .. } = status {
+        let schema = view_schema(ctx).await?;
+        let columns = |s: &arrow::datatypes::Schema| -> Vec<String> {
+            s.fields().iter().map(|f| f.name().clone()).collect()
+        };
+        if columns(file.metadata.schema()) != columns(&schema) {
+            return Err(not_ours(
+                &file.display,
+                &format!("its columns are not those of {VIEW}"),
+            ));
+        }
+        let table = listing(&[file.display.clone()], schema)?;
+        ctx.register_table(TABLE, Arc::new(table))?;
+        ctx.register_udf(MaterialisedThrough::udf(Some(through)));
+        return Ok(Materialised::Current {
+            rows: file.metadata.metadata().file_metadata().num_rows() as u64,
+            bytes: file.size,
+        });
+    }
+    Ok(status)
+}
+
+/// The columns of [`VIEW`], as the file holds them.
+async fn view_schema(ctx: &SessionContext) -> Result<SchemaRef> {
+    Ok(ctx.table(VIEW).await?.schema().inner().clone())
+}
+
+/// Writes the materialisation of the lake registered on `ctx` (by
+/// [`crate::register`], which gave `lake`), unless it is current: every
+/// conversation with an opening or closing, as of the lake's last event,
+/// in every workspace, whatever `ctx`'s report settings are. The file is
+/// replaced in one `put`.
+pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Written> {
+    let start = Instant::now();
+    let files = lake.covered_files();
+    if let Materialised::Current { rows, bytes } = lake.conversations {
+        return Ok(Written {
+            rows,
+            bytes,
+            read_files: 0,
+            files: files.len(),
+            seconds: start.elapsed().as_secs_f64(),
+        });
+    }
+    let store = ctx
+        .runtime_env()
+        .object_store(crate::lake::ObjectStoreUrlOf(&lake.url))
+        .map_err(Error::DataFusion)?;
+    let (_, display) = materialisation::location(&lake.url, FILE);
+    let through = last_event(ctx).await?;
+    // The whole lake, as of its last event, every workspace: a session of
+    // its own, so the caller's settings are left as they were.
+    let mut state = ctx.state();
+    let mut report = ReportConfig::default();
+    report.period = "all".to_string();
+    report.as_of = chrono::DateTime::from_timestamp_micros(through)
+        .expect("a timestamp read from the lake")
+        .to_rfc3339();
+    state.config_mut().options_mut().extensions.insert(report);
+    let whole_lake = SessionContext::new_with_state(state);
+    let query = format!(
+        "select * from {VIEW} where opened_at is not null or closed_at is not null \
+         order by opened_at nulls first, workspace_id, conversation_id"
+    );
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_statistics_enabled(EnabledStatistics::Page);
+    let metadata = vec![
+        KeyValue::new(VERSION.to_string(), version()),
+        KeyValue::new(THROUGH.to_string(), through.to_string()),
+    ];
+    let (bytes, rows) = materialisation::write(
+        &whole_lake,
+        &query,
+        view_schema(&whole_lake).await?,
+        properties,
+        &files,
+        metadata,
+        &display,
+    )
+    .await?;
+    let bytes = materialisation::put(&store, &lake.url, FILE, bytes).await?;
+    Ok(Written {
+        rows,
+        bytes,
+        read_files: files.len(),
+        files: files.len(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The lake's last event (µs since the epoch, UTC); the epoch for a lake
+/// with none.
+async fn last_event(ctx: &SessionContext) -> Result<i64> {
+    let batches = ctx
+        .sql("select max(ts) from events")
+        .await?
+        .collect()
+        .await?;
+    let column = batches[0].column(0);
+    let ts = column
+        .as_any()
+        .downcast_ref::<TimestampMicrosecondArray>()
+        .expect("events.ts is read as microseconds (schema::ts_type)");
+    Ok(if ts.is_null(0) { 0 } else { ts.value(0) })
+}

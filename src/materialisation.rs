@@ -1,0 +1,300 @@
+//! What `convlake materialize` writes under `<lake>/_convlake/` has in
+//! common: the lake files a file summarises (path, size and e-tag, in its
+//! key-value metadata), the comparison with the lake's files when the lake
+//! is opened, and the write in one `put`.
+//!
+//! Two files use it: each contact's first opening (src/first_openings.rs)
+//! and every conversation's metrics (src/conversations.rs). A file is read
+//! only while it covers exactly the files it was made from, so no answer
+//! depends on it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::{KeyValue, ParquetMetaData};
+use parquet::file::properties::WriterPropertiesBuilder;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::lake::ParquetFile;
+
+/// The key-value metadata entry listing the lake files a file summarises.
+const COVERS: &str = "convlake.covers";
+
+/// One lake file as a materialisation knows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LakeFile {
+    /// Path inside the store.
+    pub path: String,
+    pub size: u64,
+    /// The store's version tag (local disk: inode, size and modification
+    /// time), when it gives one.
+    pub e_tag: Option<String>,
+}
+
+/// What a materialisation is, next to the lake's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Materialised {
+    /// No file: the view over the raw events is used.
+    Absent,
+    /// It covers exactly the lake's files: registered and used.
+    Current { rows: u64, bytes: u64 },
+    /// Files were added since: the view is used until `convlake materialize`
+    /// adds them.
+    Behind { new_files: Vec<LakeFile> },
+    /// A file it covers changed or went away, or another version of
+    /// convlake wrote it: the view is used, and `convlake materialize`
+    /// starts over.
+    Stale { reason: String },
+}
+
+impl Materialised {
+    /// One line for `convlake tables` and for `convlake materialize`:
+    /// `table` is the name it is read under, `rows` what a row is.
+    pub fn describe(&self, table: &str, rows_are: &str) -> String {
+        match self {
+            Materialised::Absent => format!("{table}: not materialised (`convlake materialize`)"),
+            Materialised::Current { rows, bytes } => {
+                format!("{table}: materialised, {rows} {rows_are}, {bytes} bytes, up to date")
+            }
+            Materialised::Behind { new_files } => format!(
+                "{table}: materialised but {} lake file(s) are newer; read from the events \
+                 until `convlake materialize`",
+                new_files.len()
+            ),
+            Materialised::Stale { reason } => format!(
+                "{table}: materialisation ignored ({reason}); read from the events until \
+                 `convlake materialize`"
+            ),
+        }
+    }
+}
+
+/// A materialisation's location in the store, and as errors name it.
+pub(crate) fn location(url: &Url, file: &str) -> (Path, String) {
+    let root = Path::from_url_path(url.path()).unwrap_or_default();
+    let path = Path::from(format!("{root}/{file}").trim_start_matches('/'));
+    (path, format!("{url}{file}"))
+}
+
+/// The file at `file` under the lake with the lake files it covers, or
+/// `None` when there is none. A file there that convlake did not write is
+/// an error naming it.
+pub(crate) async fn read(
+    store: &Arc<dyn ObjectStore>,
+    url: &Url,
+    file: &str,
+) -> Result<Option<(ParquetFile, Vec<LakeFile>)>> {
+    let (path, display) = location(url, file);
+    let meta = match store.head(&path).await {
+        Ok(meta) => meta,
+        Err(object_store::Error::NotFound { .. }) => return Ok(None),
+        Err(source) => {
+            return Err(Error::ObjectStore {
+                context: format!("reading '{display}'"),
+                source,
+            });
+        }
+    };
+    let file = crate::lake::read_footers(store, url, vec![meta])
+        .await?
+        .remove(0);
+    let covers = covers(file.metadata.metadata(), &file.display)?;
+    Ok(Some((file, covers)))
+}
+
+pub(crate) fn not_ours(display: &str, reason: &str) -> Error {
+    Error::Layout {
+        file: display.to_string(),
+        reason: format!(
+            "{reason}; it is not a materialisation by `convlake materialize` (delete it, \
+             then run `convlake materialize` to write one)"
+        ),
+    }
+}
+
+/// The lake files the footer says it covers.
+fn covers(metadata: &ParquetMetaData, display: &str) -> Result<Vec<LakeFile>> {
+    let entry = metadata
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|kv| kv.key == COVERS))
+        .and_then(|kv| kv.value.as_deref())
+        .ok_or_else(|| not_ours(display, &format!("no '{COVERS}' entry in its metadata")))?;
+    serde_json::from_str(entry).map_err(|e| {
+        not_ours(
+            display,
+            &format!("its '{COVERS}' entry cannot be read: {e}"),
+        )
+    })
+}
+
+/// Compares what a file covers with the lake's files. `Current` carries
+/// no counts: the caller reads them from the file.
+pub(crate) fn compare(covers: &[LakeFile], files: &[LakeFile]) -> Materialised {
+    let now: BTreeMap<&str, &LakeFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
+    for old in covers {
+        match now.get(old.path.as_str()) {
+            None => {
+                return Materialised::Stale {
+                    reason: format!("lake file '{}' is gone", old.path),
+                };
+            }
+            Some(file) if *file != old => {
+                return Materialised::Stale {
+                    reason: format!("lake file '{}' changed", old.path),
+                };
+            }
+            Some(_) => {}
+        }
+    }
+    let covered: BTreeSet<&str> = covers.iter().map(|f| f.path.as_str()).collect();
+    let new_files: Vec<LakeFile> = files
+        .iter()
+        .filter(|f| !covered.contains(f.path.as_str()))
+        .cloned()
+        .collect();
+    if new_files.is_empty() {
+        Materialised::Current { rows: 0, bytes: 0 }
+    } else {
+        Materialised::Behind { new_files }
+    }
+}
+
+/// Runs `query` on `ctx` and writes its rows, cast to `schema`, as the
+/// bytes of a Parquet file that records `covers` and any `metadata`.
+/// Returns the bytes and the row count.
+pub(crate) async fn write(
+    ctx: &SessionContext,
+    query: &str,
+    schema: SchemaRef,
+    properties: WriterPropertiesBuilder,
+    covers: &[LakeFile],
+    metadata: Vec<KeyValue>,
+    display: &str,
+) -> Result<(Vec<u8>, u64)> {
+    let mut stream = ctx.sql(query).await?.execute_stream().await?;
+    let covers = serde_json::to_string(covers).expect("plain strings and numbers");
+    let mut entries = vec![KeyValue::new(COVERS.to_string(), covers)];
+    entries.extend(metadata);
+    let properties = properties.set_key_value_metadata(Some(entries)).build();
+    let parquet_error = |source| Error::ParquetWrite {
+        file: display.to_string(),
+        source,
+    };
+    let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(properties))
+        .map_err(parquet_error)?;
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        // A string column may come out of the query as Utf8 or Utf8View.
+        let columns = batch
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(column, field)| arrow::compute::cast(column, field.data_type()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let batch = arrow::array::RecordBatch::try_new(schema.clone(), columns)?;
+        writer.write(&batch).map_err(parquet_error)?;
+    }
+    let bytes = writer.into_inner().map_err(parquet_error)?;
+    Ok((bytes, rows))
+}
+
+/// Replaces the file at `file` under the lake with `bytes`, in one `put`,
+/// so a reader sees the old file or the new one. Returns its size.
+pub(crate) async fn put(
+    store: &Arc<dyn ObjectStore>,
+    url: &Url,
+    file: &str,
+    bytes: Vec<u8>,
+) -> Result<u64> {
+    let (path, display) = location(url, file);
+    let size = bytes.len() as u64;
+    store
+        .put(&path, bytes.into())
+        .await
+        .map_err(|source| Error::ObjectStore {
+            context: format!("writing '{display}'"),
+            source,
+        })?;
+    Ok(size)
+}
+
+/// A store path as a URL of the lake's store.
+pub(crate) fn file_url(lake: &Url, path: &str) -> String {
+    let mut url = lake.clone();
+    url.set_path(&format!("/{path}"));
+    url.to_string()
+}
+
+/// A table over the listed files (URLs of the lake's store), read as `schema`.
+pub(crate) fn listing(urls: &[String], schema: SchemaRef) -> Result<ListingTable> {
+    let urls = urls
+        .iter()
+        .map(ListingTableUrl::parse)
+        .collect::<datafusion::error::Result<Vec<_>>>()?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(ListingTable::try_new(config)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, size: u64) -> LakeFile {
+        LakeFile {
+            path: path.to_string(),
+            size,
+            e_tag: Some(format!("{path}-{size}")),
+        }
+    }
+
+    #[test]
+    fn current_behind_or_stale() {
+        let a = file("events/date=2026-10-01/part-0.parquet", 10);
+        let b = file("events/date=2026-10-02/part-0.parquet", 20);
+        assert!(matches!(
+            compare(&[a.clone(), b.clone()], &[a.clone(), b.clone()]),
+            Materialised::Current { .. }
+        ));
+        assert_eq!(
+            compare(std::slice::from_ref(&a), &[a.clone(), b.clone()]),
+            Materialised::Behind {
+                new_files: vec![b.clone()]
+            }
+        );
+        let rewritten = LakeFile {
+            e_tag: Some("other".into()),
+            ..a.clone()
+        };
+        assert_eq!(
+            compare(&[a.clone(), b.clone()], &[rewritten, b.clone()]),
+            Materialised::Stale {
+                reason: "lake file 'events/date=2026-10-01/part-0.parquet' changed".into()
+            }
+        );
+        assert_eq!(
+            compare(&[a.clone(), b.clone()], std::slice::from_ref(&b)),
+            Materialised::Stale {
+                reason: "lake file 'events/date=2026-10-01/part-0.parquet' is gone".into()
+            }
+        );
+    }
+}

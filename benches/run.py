@@ -490,12 +490,22 @@ def lake_dir(size: int) -> Path:
     return LAKES / f"{LAYOUT}-{size}"
 
 
+def raw(lake: Path) -> Path:
+    """The benchmark compares both engines reading the same event files:
+    a lake materialised by `convlake materialize` would have convlake
+    read its `_convlake/` files instead."""
+    if (lake / "_convlake").exists():
+        raise SystemExit(f"{lake / '_convlake'}: this lake is materialised, and the benchmark "
+                         "compares reads of the raw events; delete that folder first")
+    return lake
+
+
 def ensure_lake(binary: Path, size: int | Path, timeout: float) -> Path:
     if isinstance(size, Path):  # --lake: a lake made elsewhere
-        return size
+        return raw(size)
     lake = lake_dir(size)
     if (lake / "events").is_dir():
-        return lake
+        return raw(lake)
     LAKES.mkdir(parents=True, exist_ok=True)
     log(f"generating the {size:,}-conversation lake into {lake} ...")
     start = time.perf_counter()

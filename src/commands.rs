@@ -105,8 +105,7 @@ pub async fn run_sql(
         .dialect
         .to_string();
     let dialect = dialect_from_str(&dialect).unwrap_or_else(|| Box::new(GenericDialect {}));
-    let statements = DFParser::parse_sql_with_dialect(sql, dialect.as_ref())
-        .map_err(datafusion::error::DataFusionError::from)?;
+    let statements = DFParser::parse_sql_with_dialect(sql, dialect.as_ref())?;
     if statements.is_empty() {
         return Err(Error::Parameter {
             name: "sql".into(),

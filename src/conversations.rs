@@ -115,7 +115,7 @@ pub async fn open(
                 &format!("its columns are not those of {VIEW}"),
             ));
         }
-        let table = listing(&[file.display.clone()], schema)?;
+        let table = listing(std::slice::from_ref(&file.display), schema)?;
         ctx.register_table(TABLE, Arc::new(table))?;
         ctx.register_udf(MaterialisedThrough::udf(Some(through)));
         return Ok(Materialised::Current {

@@ -92,7 +92,7 @@ pub async fn open(
         // groups them: the planner drops the join where no contact type is
         // read.
         let key = Constraints::new_unverified(vec![Constraint::PrimaryKey(vec![0, 1])]);
-        let table = listing(&[file.display.clone()], schema())?.with_constraints(key);
+        let table = listing(std::slice::from_ref(&file.display), schema())?.with_constraints(key);
         ctx.register_table(TABLE, Arc::new(table))?;
         return Ok(Materialised::Current {
             rows: file.metadata.metadata().file_metadata().num_rows() as u64,

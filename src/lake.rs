@@ -717,9 +717,8 @@ impl parquet::file::reader::ChunkReader for Window {
 
     fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
         use bytes::Buf;
-        Ok(self
-            .get_bytes(start, 0)
-            .map(|_| self.bytes.slice((start - self.start) as usize..).reader())?)
+        self.get_bytes(start, 0)
+            .map(|_| self.bytes.slice((start - self.start) as usize..).reader())
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {

@@ -266,7 +266,7 @@ pub async fn page(ctx: &SessionContext, args: &ReportArgs, report: &str) -> Resu
         }
         writeln!(text, "\n== {title} ({view})").ok();
         let grid_only = matches!(
-            view.as_ref(),
+            *view,
             "heatmap_opened" | "heatmap_closed" | "activity_heatmap" | "pickup_delay_heatmap"
         );
         if let Some(notice) = &notice

@@ -2,6 +2,7 @@
 //! duration that falls inside a weekly schedule.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Builder};
@@ -177,30 +178,29 @@ impl ScalarUDFImpl for BusinessSeconds {
                 continue;
             }
             let key = hours.is_valid(i).then(|| hours.value(i));
-            if !schedules.contains_key(&key) {
-                let schedule = match key {
+            let schedule = match schedules.entry(key) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(match key {
                     None => Schedule::default(),
                     Some(json) => Schedule::parse(json).map_err(|e| {
                         exec_datafusion_err!(
                             "business_seconds: invalid business_hours '{json}': {e}"
                         )
                     })?,
-                };
-                schedules.insert(key, schedule);
-            }
+                }),
+            };
             let zone_key = zones.is_valid(i).then(|| zones.value(i));
-            if !parsed_zones.contains_key(&zone_key) {
-                let zone = match zone_key {
+            let zone = match parsed_zones.entry(zone_key) {
+                Entry::Occupied(e) => *e.get(),
+                Entry::Vacant(e) => *e.insert(match zone_key {
                     None => Tz::UTC,
                     Some(name) => match name.parse::<Tz>() {
                         Ok(z) => z,
                         Err(_) => return exec_err!("business_seconds: unknown time zone '{name}'"),
                     },
-                };
-                parsed_zones.insert(zone_key, zone);
-            }
-            let micros =
-                schedules[&key].micros(start.value(i), end.value(i), parsed_zones[&zone_key]);
+                }),
+            };
+            let micros = schedule.micros(start.value(i), end.value(i), zone);
             out.append_option(micros.map(|m| m as f64 / 1e6));
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))

@@ -41,7 +41,8 @@ impl DelayBucket {
 pub fn bucket(seconds: f64) -> Option<&'static str> {
     const HOUR: f64 = 3600.0;
     Some(match seconds {
-        s if !(s >= 0.0) => return None,
+        // NaN and negatives have no bucket.
+        s if s.is_nan() || s < 0.0 => return None,
         s if s < HOUR => "<1h",
         s if s < 4.0 * HOUR => "1-4h",
         s if s < 8.0 * HOUR => "4-8h",

@@ -201,14 +201,7 @@ impl Groups {
         Ok(())
     }
 
-    fn take(
-        &mut self,
-        emit_to: EmitTo,
-    ) -> (
-        Vec<Option<i64>>,
-        Vec<Option<Box<str>>>,
-        Vec<Option<Box<str>>>,
-    ) {
+    fn take(&mut self, emit_to: EmitTo) -> Taken {
         emit_to.take_needed(&mut self.seen);
         let taken = (
             emit_to.take_needed(&mut self.ts),
@@ -227,6 +220,13 @@ impl Groups {
 }
 
 /// The string bytes a group's best row holds.
+/// What a group's state is taken as: its rows' ts, event ids and values.
+type Taken = (
+    Vec<Option<i64>>,
+    Vec<Option<Box<str>>>,
+    Vec<Option<Box<str>>>,
+);
+
 fn held_bytes(event_id: &Option<Box<str>>, value: &Option<Box<str>>) -> usize {
     event_id.as_deref().map_or(0, str::len) + value.as_deref().map_or(0, str::len)
 }

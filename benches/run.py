@@ -311,8 +311,14 @@ def duckdb_worker(args: argparse.Namespace) -> int:
     for statement in statements[:-1]:
         con.execute(statement)
     query = statements[-1]
+    unordered = None
     if args.order_by:
-        query = f"select * from ({query}) order by {args.order_by}"
+        # In two steps: the query's rows to a Parquet file, then that file
+        # sorted. Sorting inside the query ran DuckDB out of memory on the
+        # 10M conversation_facts (its windows and the sort at once).
+        unordered = Path(args.temp_dir) / f"unordered-{os.getpid()}.parquet"
+        con.execute(f"copy ({query}) to '{unordered}' (format parquet)")
+        query = f"select * from '{unordered}' order by {args.order_by}"
     if args.profile:
         con.execute("pragma enable_profiling = 'json'")
         con.execute(f"pragma profiling_output = '{args.profile}'")
@@ -322,6 +328,8 @@ def duckdb_worker(args: argparse.Namespace) -> int:
     con.execute(f"copy ({query}) to '{target}' (format csv, header, "
                 f"timestampformat '%Y-%m-%dT%H:%M:%S.%fZ', use_tmp_file false)")
     con.close()
+    if unordered:
+        unordered.unlink()
     return 0
 
 

@@ -316,6 +316,7 @@ def duckdb_worker(args: argparse.Namespace) -> int:
         # In two steps: the query's rows to a Parquet file, then that file
         # sorted. Sorting inside the query ran DuckDB out of memory on the
         # 10M conversation_facts (its windows and the sort at once).
+        Path(args.temp_dir).mkdir(parents=True, exist_ok=True)
         unordered = Path(args.temp_dir) / f"unordered-{os.getpid()}.parquet"
         con.execute(f"copy ({query}) to '{unordered}' (format parquet)")
         query = f"select * from '{unordered}' order by {args.order_by}"

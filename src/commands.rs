@@ -43,7 +43,7 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// One line of `convlake materialize` per file.
-fn print_written(file: &str, rows_are: &str, written: &crate::first_openings::Written) {
+fn print_written(file: &str, rows_are: &str, written: &crate::materialisation::Written) {
     println!(
         "{file}: {} {rows_are}, {} bytes; read {} of {} lake files in {:.1} s",
         written.rows, written.bytes, written.read_files, written.files, written.seconds

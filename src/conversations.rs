@@ -37,8 +37,7 @@ use parquet::schema::types::ColumnPath;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::first_openings::Written;
-use crate::materialisation::{self, LakeFile, Materialised, listing, not_ours};
+use crate::materialisation::{self, LakeFile, Materialised, Written, listing, not_ours};
 use crate::materialised_through::MaterialisedThrough;
 
 /// The table name `sql/period_conversations.sql` reads (a view with no

@@ -30,7 +30,7 @@ use parquet::schema::types::ColumnPath;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::materialisation::{self, LakeFile, Materialised, file_url, listing};
+use crate::materialisation::{self, LakeFile, Materialised, Written, file_url, listing};
 use crate::schema::{Kind, STRING, ts_type};
 
 /// The table (and view) name the report views read.
@@ -100,18 +100,6 @@ pub async fn open(
         });
     }
     Ok(status)
-}
-
-/// What `convlake materialize` did.
-#[derive(Debug)]
-pub struct Written {
-    /// Rows written (contacts here, conversations in src/conversations.rs).
-    pub rows: u64,
-    pub bytes: u64,
-    /// Lake files read this time, of `files` covered.
-    pub read_files: usize,
-    pub files: usize,
-    pub seconds: f64,
 }
 
 /// Writes the materialisation of the lake registered on `ctx` (by

@@ -81,6 +81,18 @@ impl Materialised {
     }
 }
 
+/// What `convlake materialize` did to one file.
+#[derive(Debug)]
+pub struct Written {
+    /// Rows written (contacts, or conversations).
+    pub rows: u64,
+    pub bytes: u64,
+    /// Lake files read this time, of `files` covered.
+    pub read_files: usize,
+    pub files: usize,
+    pub seconds: f64,
+}
+
 /// A materialisation's location in the store, and as errors name it.
 pub(crate) fn location(url: &Url, file: &str) -> (Path, String) {
     let root = Path::from_url_path(url.path()).unwrap_or_default();

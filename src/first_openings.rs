@@ -166,6 +166,7 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
         &lake.events_files,
         vec![],
         &display,
+        Vec::new(),
     )
     .await;
     for temp in ["__convlake_previous", "__convlake_new_events"] {

@@ -1,7 +1,9 @@
 //! What `convlake materialize` writes under `<lake>/_convlake/` has in
 //! common: the lake files a file summarises (path, size and e-tag, in its
 //! key-value metadata), the comparison with the lake's files when the lake
-//! is opened, and the write in one `put`.
+//! is opened, and the write: in one `put` from memory, or streamed from a
+//! local file as a multipart upload that the store completes (or aborts)
+//! as a whole.
 //!
 //! Two files use it: each contact's first opening (src/first_openings.rs)
 //! and every conversation's metrics (src/conversations.rs). A file is read
@@ -184,10 +186,11 @@ pub(crate) fn compare(covers: &[LakeFile], files: &[LakeFile]) -> Materialised {
     }
 }
 
-/// Runs `query` on `ctx` and writes its rows, cast to `schema`, as the
-/// bytes of a Parquet file that records `covers` and any `metadata`.
-/// Returns the bytes and the row count.
-pub(crate) async fn write(
+/// Runs `query` on `ctx` and writes its rows, cast to `schema`, into
+/// `sink` as a Parquet file that records `covers` and any `metadata`.
+/// Returns the sink and the row count.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn write<W: std::io::Write + Send>(
     ctx: &SessionContext,
     query: &str,
     schema: SchemaRef,
@@ -195,7 +198,8 @@ pub(crate) async fn write(
     covers: &[LakeFile],
     metadata: Vec<KeyValue>,
     display: &str,
-) -> Result<(Vec<u8>, u64)> {
+    sink: W,
+) -> Result<(W, u64)> {
     let mut stream = ctx.sql(query).await?.execute_stream().await?;
     let covers = serde_json::to_string(covers).expect("plain strings and numbers");
     let mut entries = vec![KeyValue::new(COVERS.to_string(), covers)];
@@ -205,8 +209,8 @@ pub(crate) async fn write(
         file: display.to_string(),
         source,
     };
-    let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(properties))
-        .map_err(parquet_error)?;
+    let mut writer =
+        ArrowWriter::try_new(sink, schema.clone(), Some(properties)).map_err(parquet_error)?;
     let mut rows = 0;
     while let Some(batch) = stream.next().await {
         let batch = batch?;
@@ -221,8 +225,8 @@ pub(crate) async fn write(
         let batch = arrow::array::RecordBatch::try_new(schema.clone(), columns)?;
         writer.write(&batch).map_err(parquet_error)?;
     }
-    let bytes = writer.into_inner().map_err(parquet_error)?;
-    Ok((bytes, rows))
+    let sink = writer.into_inner().map_err(parquet_error)?;
+    Ok((sink, rows))
 }
 
 /// Replaces the file at `file` under the lake with `bytes`, in one `put`,
@@ -244,6 +248,55 @@ pub(crate) async fn put(
         })?;
     Ok(size)
 }
+
+/// Replaces the file at `file` under the lake with the local file `local`,
+/// read and sent a part at a time: a multipart upload, which the store
+/// makes visible only when it completes (object_store's local store writes
+/// a staging file and renames it), so a reader sees the old file or the
+/// new one. An upload that fails is aborted. Returns its size.
+pub(crate) async fn upload(
+    store: &Arc<dyn ObjectStore>,
+    url: &Url,
+    file: &str,
+    local: &std::path::Path,
+) -> Result<u64> {
+    use tokio::io::AsyncWriteExt;
+    let (path, display) = location(url, file);
+    let store_error = |source| Error::ObjectStore {
+        context: format!("writing '{display}'"),
+        source,
+    };
+    let io_error = |source: std::io::Error| Error::ObjectStore {
+        context: format!("writing '{display}' from '{}'", local.display()),
+        source: object_store::Error::Generic {
+            store: "upload",
+            source: Box::new(source),
+        },
+    };
+    let mut reader = tokio::fs::File::open(local).await.map_err(io_error)?;
+    let mut writer = object_store::buffered::BufWriter::with_capacity(
+        Arc::clone(store),
+        path,
+        UPLOAD_PART_BYTES,
+    );
+    let copied = async {
+        let size = tokio::io::copy(&mut reader, &mut writer).await?;
+        writer.shutdown().await?;
+        Ok::<u64, std::io::Error>(size)
+    }
+    .await;
+    match copied {
+        Ok(size) => Ok(size),
+        Err(source) => {
+            writer.abort().await.map_err(store_error)?;
+            Err(io_error(source))
+        }
+    }
+}
+
+/// The part size of [`upload`] (S3 asks at least 5 MiB of every part but
+/// the last).
+const UPLOAD_PART_BYTES: usize = 16 * 1024 * 1024;
 
 /// A store path as a URL of the lake's store.
 pub(crate) fn file_url(lake: &Url, path: &str) -> String {

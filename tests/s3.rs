@@ -160,18 +160,24 @@ async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    store
-        .head(&StorePath::from(
-            "sample/_convlake/contact_first_openings.parquet",
-        ))
-        .await
-        .unwrap();
+    for file in ["contact_first_openings.parquet", "conversations.parquet"] {
+        store
+            .head(&StorePath::from(format!("sample/_convlake/{file}")))
+            .await
+            .unwrap();
+    }
     let out = convlake(moto.port, &["--lake", "s3://lake/sample", "tables"]);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("contact_first_openings: materialised"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    for table in [
+        "contact_first_openings: materialised,",
+        // --conversations 2000, each opened (README.md, "Sample lake").
+        "materialised_conversations: materialised, 2000 conversations",
+    ] {
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(table),
+            "{table}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
     let sql = "set convlake.as_of = '2026-11-30T00:00:00Z'; \
                set convlake.period = '2026-11-01T00:00:00Z/2026-11-30T00:00:00Z'; \
                select contact_type, conversations from opened_by_contact_type order by 1";
@@ -193,6 +199,31 @@ async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
         String::from_utf8_lossy(&local.stdout)
     );
     assert_eq!(String::from_utf8_lossy(&remote.stdout).lines().count(), 3);
+
+    // As of the lake's last event (2026-11-30T23:43:27Z) or later, the
+    // period's conversations come from the uploaded file; the same list as
+    // from the local lake's events.
+    let sql = "set convlake.as_of = '2026-12-01T00:00:00Z'; \
+               set convlake.period = '2026-11-01T00:00:00Z/2026-11-30T00:00:00Z'; \
+               select * from conversation_list order by workspace_id, conversation_id";
+    let remote = convlake(
+        moto.port,
+        &["--lake", "s3://lake/sample", "sql", "-f", "csv", sql],
+    );
+    let local = convlake(
+        moto.port,
+        &["--lake", convlake::SAMPLE_LAKE, "sql", "-f", "csv", sql],
+    );
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&remote.stdout),
+        String::from_utf8_lossy(&local.stdout)
+    );
+    assert!(String::from_utf8_lossy(&remote.stdout).lines().count() > 100);
 
     // A corrupt object is named by its s3:// URL.
     store

@@ -6,19 +6,7 @@
 -- or the lake's materialisation of it (sql/materialised_conversations.sql).
 -- Serves: period_conversations (seed 000, "Liste de conversation").
 -- Filters: none (period, as-of and workspace only).
-with period_conversation_ids as (
-    -- Openings and closings in the period: a ts range that prunes files
-    -- and row groups by their statistics.
-    select distinct workspace_id, conversation_id
-    from events
-    where event_type in ('conversation_opened', 'conversation_closed')
-        and ts >= report_start()
-        and ts < report_end()
-        and ts <= report_as_of()
-        and report_filter('workspace', workspace_id)
-),
-
-conversation_events as (
+with conversation_events as (
     -- The whole lake (period 'all'): every conversation, read in the files'
     -- order with no join, so the metrics stream conversation by
     -- conversation. period_conversations' WHERE keeps those with their own
@@ -32,7 +20,9 @@ conversation_events as (
 
     union all
 
-    -- A bounded period: the events of the conversations it names only.
+    -- A bounded period: the events of the conversations it names only
+    -- (sql/period_conversation_ids.sql; `convlake materialize` puts the
+    -- conversations of the lake's new files there).
     select events.*
     from events
     left semi join period_conversation_ids as ids

@@ -133,36 +133,40 @@ async fn view_schema(ctx: &SessionContext) -> Result<SchemaRef> {
 /// Writes the materialisation of the lake registered on `ctx` (by
 /// [`crate::register`], which gave `lake`), unless it is current: every
 /// conversation with an opening or closing, as of the lake's last event,
-/// in every workspace, whatever `ctx`'s report settings are. The file is
-/// replaced in one `put`.
+/// in every workspace, whatever `ctx`'s report settings are. When the old
+/// file is behind by new events files only, the conversations with an
+/// event in them are computed again and the others kept from it (a
+/// contact's conversation kept as its first turns returning when a new
+/// file holds an earlier opening of that contact); otherwise every
+/// conversation is computed. Call after [`crate::first_openings::materialize`]:
+/// the conversations computed again read the first openings it wrote. The
+/// file is replaced by one upload.
 pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Written> {
     let start = Instant::now();
     let files = lake.covered_files();
-    if let Materialised::Current { rows, bytes } = lake.conversations {
-        return Ok(Written {
-            rows,
-            bytes,
-            read_files: 0,
-            files: files.len(),
-            seconds: start.elapsed().as_secs_f64(),
-        });
-    }
+    let new_events = match &lake.conversations {
+        Materialised::Current { rows, bytes } => {
+            return Ok(Written {
+                rows: *rows,
+                bytes: *bytes,
+                read_files: 0,
+                files: files.len(),
+                seconds: start.elapsed().as_secs_f64(),
+            });
+        }
+        Materialised::Behind { new_files }
+            if new_files.iter().all(|f| lake.events_files.contains(f)) =>
+        {
+            Some(new_files)
+        }
+        _ => None,
+    };
     let store = ctx
         .runtime_env()
         .object_store(crate::lake::ObjectStoreUrlOf(&lake.url))
         .map_err(Error::DataFusion)?;
     let (_, display) = materialisation::location(&lake.url, FILE);
     let through = last_event(ctx).await?;
-    // The whole lake, as of its last event, every workspace: a session of
-    // its own, so the caller's settings are left as they were.
-    let mut state = ctx.state();
-    let mut report = ReportConfig::default();
-    report.period = "all".to_string();
-    report.as_of = chrono::DateTime::from_timestamp_micros(through)
-        .expect("a timestamp read from the lake")
-        .to_rfc3339();
-    state.config_mut().options_mut().extensions.insert(report);
-    let whole_lake = SessionContext::new_with_state(state);
     // Two passes, each in bounded memory: the metrics stream conversation
     // by conversation into a local file in no particular order; that file
     // is then sorted by opening time, spilling sorted runs to disk past
@@ -185,19 +189,31 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
             source,
         })
     };
-    let schema = view_schema(&whole_lake).await?;
-    let scratch_properties = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    let schema = view_schema(ctx).await?;
+    let (session, query, read_files) = match new_events {
+        None => (
+            whole_lake(ctx, through),
+            format!("select * from {VIEW} where opened_at is not null or closed_at is not null"),
+            files.len(),
+        ),
+        Some(new_files) => (
+            touched(lake, new_files, through, &display, schema.clone()).await?,
+            merge_query(&schema),
+            new_files.len(),
+        ),
+    };
     materialisation::write(
-        &whole_lake,
-        &format!("select * from {VIEW} where opened_at is not null or closed_at is not null"),
+        &session,
+        &query,
         schema.clone(),
-        scratch_properties,
+        WriterProperties::builder().set_compression(Compression::SNAPPY),
         &files,
         vec![],
         &unsorted_path.display().to_string(),
         std::io::BufWriter::new(create(&unsorted_path)?),
     )
     .await?;
+    drop(session);
 
     let mut properties = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -233,10 +249,121 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
     Ok(Written {
         rows,
         bytes,
-        read_files: files.len(),
+        read_files,
         files: files.len(),
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The report settings of a materialisation: as of the lake's last event,
+/// every workspace, over `period`.
+fn materialising(period: String, through: i64) -> ReportConfig {
+    let mut report = ReportConfig::default();
+    report.period = period;
+    report.as_of = chrono::DateTime::from_timestamp_micros(through)
+        .expect("a timestamp read from the lake")
+        .to_rfc3339();
+    report
+}
+
+/// `ctx` over the whole lake, as of its last event, every workspace: a
+/// session of its own, so the caller's settings are left as they were.
+fn whole_lake(ctx: &SessionContext, through: i64) -> SessionContext {
+    let mut state = ctx.state();
+    let report = materialising("all".to_string(), through);
+    state.config_mut().options_mut().extensions.insert(report);
+    SessionContext::new_with_state(state)
+}
+
+/// The old file as `__convlake_previous`, the new events files as
+/// `__convlake_new_events`, and [`VIEW`] computing the conversations with
+/// an event in those files alone: a session of its own over the lake
+/// (registered anew, so it reads the first openings just written), in
+/// which `period_conversation_ids` names those conversations and the
+/// period is bounded, so the view reads their events only. The views are
+/// planned when first read, so they read the name registered here.
+async fn touched(
+    lake: &crate::Lake,
+    new_files: &[LakeFile],
+    through: i64,
+    display: &str,
+    schema: SchemaRef,
+) -> Result<SessionContext> {
+    let mut state = crate::session_context().state();
+    // Any bounded period: only period_conversation_ids reads its bounds.
+    let period = format!(
+        "1970-01-01T00:00:00Z/{}",
+        chrono::DateTime::from_timestamp_micros(through + 1)
+            .expect("a timestamp read from the lake")
+            .to_rfc3339()
+    );
+    let report = materialising(period, through);
+    state.config_mut().options_mut().extensions.insert(report);
+    let session = SessionContext::new_with_state(state);
+    crate::register(&session, lake.url.as_str()).await?;
+    let urls: Vec<String> = new_files
+        .iter()
+        .map(|f| materialisation::file_url(&lake.url, &f.path))
+        .collect();
+    let new_events = listing(&urls, crate::schema::events_schema())?;
+    session.register_table("__convlake_new_events", Arc::new(new_events))?;
+    let previous = listing(&[display.to_string()], schema)?;
+    session.register_table("__convlake_previous", Arc::new(previous))?;
+    session
+        .sql(
+            "create or replace view period_conversation_ids as \
+             select distinct workspace_id, conversation_id from __convlake_new_events",
+        )
+        .await?
+        .collect()
+        .await?;
+    Ok(session)
+}
+
+/// The rows of the old file whose conversation has no event in the new
+/// files, and [`VIEW`]'s rows for those that have. A kept conversation that
+/// was its contact's first (`new`) turns `returning` when the new files
+/// hold an earlier opening of the contact; a first opening only moves
+/// earlier as files are added, so no other row changes.
+fn merge_query(schema: &SchemaRef) -> String {
+    let columns: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|field| match field.name().as_str() {
+            "contact_type" => "case when previous.contact_type = 'new' \
+                 and moved.moved_first_opened_at < previous.opened_at \
+                 then 'returning' else previous.contact_type end as contact_type"
+                .to_string(),
+            name => format!("previous.\"{name}\""),
+        })
+        .collect();
+    format!(
+        "with touched as ( \
+             select distinct workspace_id as touched_workspace_id, \
+                 conversation_id as touched_conversation_id \
+             from __convlake_new_events \
+         ), \
+         moved as ( \
+             select workspace_id as moved_workspace_id, contact_id as moved_contact_id, \
+                 min(ts) as moved_first_opened_at \
+             from __convlake_new_events \
+             where event_type = 'conversation_opened' \
+             group by workspace_id, contact_id \
+         ) \
+         select {} \
+         from moved \
+         right join __convlake_previous as previous \
+             on moved.moved_workspace_id = previous.workspace_id \
+             and moved.moved_contact_id = previous.contact_id \
+         where not exists ( \
+             select 1 from touched \
+             where touched_workspace_id = previous.workspace_id \
+                 and touched_conversation_id = previous.conversation_id \
+         ) \
+         union all \
+         select * from {VIEW} where opened_at is not null or closed_at is not null",
+        columns.join(", ")
+    )
 }
 
 /// Memory the sort of [`materialize`]'s second pass may hold before it

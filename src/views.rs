@@ -18,7 +18,11 @@ use parking_lot::RwLock;
 use crate::error::Result;
 
 /// Every view: its name and its SQL (`sql/<name>.sql`).
-pub const VIEWS: [(&str, &str); 35] = [
+pub const VIEWS: [(&str, &str); 36] = [
+    (
+        "period_conversation_ids",
+        include_str!("../sql/period_conversation_ids.sql"),
+    ),
     (
         "conversations_from_events",
         include_str!("../sql/conversations_from_events.sql"),

@@ -17,8 +17,12 @@
 //!   earlier as-of time needs the metrics of fewer events: those reports
 //!   read the events, as without it.
 //!
-//! Unlike the first openings, it is written whole each time: a new events
-//! file can change any conversation's metrics and any contact's type.
+//! Like the first openings, it is brought up to date from the new files
+//! when events files were only added: the conversations with an event in
+//! them are computed again (from all their events), the others kept, a
+//! kept first conversation turning returning when a new file holds an
+//! earlier opening of its contact. A changed or removed file, a contacts
+//! file added, or another convlake version: every conversation again.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};

@@ -211,7 +211,7 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
         &query,
         schema.clone(),
         WriterProperties::builder().set_compression(Compression::SNAPPY),
-        &files,
+        &[],
         vec![],
         &unsorted_path.display().to_string(),
         std::io::BufWriter::new(create(&unsorted_path)?),
@@ -325,7 +325,8 @@ async fn touched(
 }
 
 /// The rows of the old file whose conversation has no event in the new
-/// files, and [`VIEW`]'s rows for those that have. A kept conversation that
+/// files (`period_conversation_ids` in [`touched`]'s session), and
+/// [`VIEW`]'s rows for those that have. A kept conversation that
 /// was its contact's first (`new`) turns `returning` when the new files
 /// hold an earlier opening of the contact; a first opening only moves
 /// earlier as files are added, so no other row changes.
@@ -342,12 +343,7 @@ fn merge_query(schema: &SchemaRef) -> String {
         })
         .collect();
     format!(
-        "with touched as ( \
-             select distinct workspace_id as touched_workspace_id, \
-                 conversation_id as touched_conversation_id \
-             from __convlake_new_events \
-         ), \
-         moved as ( \
+        "with moved as ( \
              select workspace_id as moved_workspace_id, contact_id as moved_contact_id, \
                  min(ts) as moved_first_opened_at \
              from __convlake_new_events \
@@ -360,9 +356,9 @@ fn merge_query(schema: &SchemaRef) -> String {
              on moved.moved_workspace_id = previous.workspace_id \
              and moved.moved_contact_id = previous.contact_id \
          where not exists ( \
-             select 1 from touched \
-             where touched_workspace_id = previous.workspace_id \
-                 and touched_conversation_id = previous.conversation_id \
+             select 1 from period_conversation_ids as touched \
+             where touched.workspace_id = previous.workspace_id \
+                 and touched.conversation_id = previous.conversation_id \
          ) \
          union all \
          select * from {VIEW} where opened_at is not null or closed_at is not null",

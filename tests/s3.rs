@@ -109,6 +109,27 @@ fn convlake(port: u16, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `sql` on the sample lake uploaded as `s3://lake/sample` and on
+/// the local one; both must succeed with the same CSV, which is returned.
+fn same_on_s3_as_local(port: u16, sql: &str) -> String {
+    let remote = convlake(
+        port,
+        &["--lake", "s3://lake/sample", "sql", "-f", "csv", sql],
+    );
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    let local = convlake(
+        port,
+        &["--lake", convlake::SAMPLE_LAKE, "sql", "-f", "csv", sql],
+    );
+    let remote = String::from_utf8(remote.stdout).unwrap();
+    assert_eq!(remote, String::from_utf8_lossy(&local.stdout));
+    remote
+}
+
 #[tokio::test]
 async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
     let moto = start_moto();
@@ -129,28 +150,8 @@ async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
     assert!(uploaded > 50, "{uploaded} files");
 
     let sql = "select event_type, count(*) as n from events group by 1 order by 1";
-    let remote = convlake(
-        moto.port,
-        &["--lake", "s3://lake/sample", "sql", "-f", "csv", sql],
-    );
-    assert!(
-        remote.status.success(),
-        "{}",
-        String::from_utf8_lossy(&remote.stderr)
-    );
-    let local = convlake(
-        moto.port,
-        &["--lake", convlake::SAMPLE_LAKE, "sql", "-f", "csv", sql],
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&remote.stdout),
-        String::from_utf8_lossy(&local.stdout)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&remote.stdout).lines().count(),
-        6,
-        "header and five event types"
-    );
+    let remote = same_on_s3_as_local(moto.port, sql);
+    assert_eq!(remote.lines().count(), 6, "header and five event types");
 
     // Materialised on S3: written there, read there, same answers as the
     // local lake read from its events.
@@ -181,24 +182,8 @@ async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
     let sql = "set convlake.as_of = '2026-11-30T00:00:00Z'; \
                set convlake.period = '2026-11-01T00:00:00Z/2026-11-30T00:00:00Z'; \
                select contact_type, conversations from opened_by_contact_type order by 1";
-    let remote = convlake(
-        moto.port,
-        &["--lake", "s3://lake/sample", "sql", "-f", "csv", sql],
-    );
-    let local = convlake(
-        moto.port,
-        &["--lake", convlake::SAMPLE_LAKE, "sql", "-f", "csv", sql],
-    );
-    assert!(
-        remote.status.success(),
-        "{}",
-        String::from_utf8_lossy(&remote.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&remote.stdout),
-        String::from_utf8_lossy(&local.stdout)
-    );
-    assert_eq!(String::from_utf8_lossy(&remote.stdout).lines().count(), 3);
+    let remote = same_on_s3_as_local(moto.port, sql);
+    assert_eq!(remote.lines().count(), 3);
 
     // As of the lake's last event (2026-11-30T23:43:27Z) or later, the
     // period's conversations come from the uploaded file; the same list as
@@ -206,24 +191,8 @@ async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
     let sql = "set convlake.as_of = '2026-12-01T00:00:00Z'; \
                set convlake.period = '2026-11-01T00:00:00Z/2026-11-30T00:00:00Z'; \
                select * from conversation_list order by workspace_id, conversation_id";
-    let remote = convlake(
-        moto.port,
-        &["--lake", "s3://lake/sample", "sql", "-f", "csv", sql],
-    );
-    let local = convlake(
-        moto.port,
-        &["--lake", convlake::SAMPLE_LAKE, "sql", "-f", "csv", sql],
-    );
-    assert!(
-        remote.status.success(),
-        "{}",
-        String::from_utf8_lossy(&remote.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&remote.stdout),
-        String::from_utf8_lossy(&local.stdout)
-    );
-    assert!(String::from_utf8_lossy(&remote.stdout).lines().count() > 100);
+    let remote = same_on_s3_as_local(moto.port, sql);
+    assert!(remote.lines().count() > 100);
 
     // A corrupt object is named by its s3:// URL.
     store

@@ -259,6 +259,62 @@ async fn joins_with_per_contact_tables_build_the_contact_side() {
 }
 
 #[tokio::test]
+async fn an_anti_join_on_conversation_ids_builds_the_ids() {
+    // The shape of `convlake materialize`'s incremental merge: the old
+    // file's rows (a plain scan, no aggregate), joined to a per-contact
+    // aggregate, minus the conversations of the new files (a set of ids
+    // grouped by conversation). The ids are the build side; the old rows
+    // stream. src/probe_conversations.rs once swapped this anti join, as it
+    // swaps the outer joins with per-contact tables, and held the whole old
+    // file in the hash table (10M rows: 9.4 GB).
+    let ctx = convlake::session_context();
+    for statement in [
+        "create table previous (workspace_id varchar, conversation_id varchar, contact_id varchar, opened_at bigint) \
+         as values ('w', 'c1', 'k1', 1), ('w', 'c2', 'k2', 2), ('w', 'c3', 'k1', 3), ('w', 'c4', 'k3', 4)",
+        "create table new_events (workspace_id varchar, conversation_id varchar, contact_id varchar, ts bigint) \
+         as values ('w', 'c2', 'k2', 5), ('w', 'c5', 'k1', 0)",
+    ] {
+        ctx.sql(statement).await.unwrap().collect().await.unwrap();
+    }
+    let merge = "select previous.conversation_id, moved.first_opened_at \
+         from (select workspace_id as moved_workspace_id, contact_id as moved_contact_id, \
+                 min(ts) as first_opened_at \
+             from new_events group by workspace_id, contact_id) as moved \
+         right join previous \
+             on moved.moved_workspace_id = previous.workspace_id \
+             and moved.moved_contact_id = previous.contact_id \
+         where not exists (select 1 \
+             from (select distinct workspace_id, conversation_id from new_events) as touched \
+             where touched.workspace_id = previous.workspace_id \
+                 and touched.conversation_id = previous.conversation_id)";
+    let plan = query_csv(&ctx, &format!("explain {merge}"))
+        .await
+        .join("\n");
+    let lines: Vec<&str> = plan.lines().collect();
+    let anti = lines
+        .iter()
+        .position(|l| l.contains("HashJoinExec") && l.contains("Anti"))
+        .unwrap_or_else(|| panic!("no anti join:\n{plan}"));
+    let sides = children_of(&lines, anti);
+    assert_eq!(sides.len(), 2, "{plan}");
+    let holds_ids = |side: &Vec<&str>| {
+        side.iter()
+            .any(|l| l.contains("AggregateExec") && l.contains("as conversation_id"))
+    };
+    assert!(
+        holds_ids(&sides[0]) && !holds_ids(&sides[1]),
+        "the old rows are the build side of the anti join:\n{plan}"
+    );
+    // c2 has an event in the new files; c1 and c3 are k1's, whose earliest
+    // new opening is at 0; c4's contact has none.
+    let rows = query_csv(&ctx, &format!("{merge} order by 1")).await;
+    assert_eq!(
+        rows,
+        ["conversation_id,first_opened_at", "c1,0", "c3,0", "c4,"]
+    );
+}
+
+#[tokio::test]
 async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
     // Whole lake and a bounded period: conversation_metrics is computed
     // once per conversation (SinglePartitioned), on input kept in the

@@ -893,7 +893,7 @@ def main() -> int:
     parser.add_argument("--large-runs", type=int, default=None,
                         help="timed runs per cell on lakes of 10M conversations or more, for components whose "
                              "agreement run took over 60 s (default: --runs)")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per query (default 900)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per query (default 1800)")
     parser.add_argument("--components", default="",
                         help="only these components, comma-separated (default: all four)")
     parser.add_argument("--start", default=LAKE_START, help="30-day period start, UTC instant")

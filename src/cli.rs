@@ -88,7 +88,7 @@ pub struct SqlArgs {
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Write the result to this file (created only if the query succeeds) instead of stdout
+    /// Write the result to this file (created only if the query succeeds; a FIFO or device such as /dev/null is written in place) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
 }

@@ -1,7 +1,7 @@
 //! Writing query results: an aligned table, CSV, JSON lines or Parquet, to
 //! stdout or to a file that appears only once the whole result is written.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,9 @@ use crate::error::{Error, Result};
 pub enum Sink<'a> {
     Stdout,
     /// A file, written beside itself under a temporary name and renamed into
-    /// place when complete, so a failing query leaves no partial file.
+    /// place when complete, so a failing query leaves no partial file. A
+    /// FIFO or a device such as `/dev/null` is written in place instead:
+    /// renaming onto it would replace it with a plain file.
     File(&'a Path),
 }
 
@@ -41,22 +43,34 @@ pub async fn write(
             )
             .await
         }
+        Sink::File(path) if is_special(path) => {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(Error::io("opening", path))?;
+            write_to(stream, format, BufWriter::new(file), path).await
+        }
         Sink::File(path) => {
             let tmp = temporary_path(path);
             let file = File::create(&tmp).map_err(Error::io("creating", &tmp))?;
-            let result = write_to(stream, format, BufWriter::new(file), &tmp).await;
-            match result {
-                Ok(rows) => {
-                    std::fs::rename(&tmp, path).map_err(Error::io("renaming into place", path))?;
-                    Ok(rows)
-                }
-                Err(err) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    Err(err)
-                }
+            let result = match write_to(stream, format, BufWriter::new(file), &tmp).await {
+                Ok(rows) => std::fs::rename(&tmp, path)
+                    .map(|()| rows)
+                    .map_err(Error::io("renaming into place", path)),
+                Err(err) => Err(err),
+            };
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
             }
+            result
         }
     }
+}
+
+/// Whether `path` is neither absent, a plain file nor a folder: a FIFO, a
+/// socket or a device.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 fn temporary_path(path: &Path) -> PathBuf {

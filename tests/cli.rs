@@ -140,6 +140,67 @@ fn a_failing_query_writes_no_output_file() {
 }
 
 #[test]
+fn a_fifo_as_output_is_written_in_place_not_replaced() {
+    // `-o /dev/null` once renamed a plain file onto the device. A FIFO
+    // stands in for the device here: the test must not touch /dev/null.
+    use std::os::unix::fs::FileTypeExt;
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let lake = dir.path().to_str().unwrap();
+    let fifo = dir.path().join("result.csv");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let (sent, received) = std::sync::mpsc::channel();
+    let reader = fifo.clone();
+    std::thread::spawn(move || sent.send(std::fs::read_to_string(reader).unwrap()));
+    let out = convlake(&[
+        "--lake",
+        lake,
+        "sql",
+        "-f",
+        "csv",
+        "-o",
+        fifo.to_str().unwrap(),
+        "select count(*) as events from events",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    let read = received
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the reader got the result through the FIFO");
+    // EVENTS holds 4 events.
+    assert_eq!(read, "events\n4\n");
+}
+
+#[test]
+fn a_folder_as_output_is_an_error_naming_it_and_leaves_nothing() {
+    let (dir, _) = lake_with(&required_batch(&EVENTS));
+    let lake = dir.path().to_str().unwrap();
+    let target = dir.path().join("exports");
+    std::fs::create_dir(&target).unwrap();
+    let out = convlake(&[
+        "--lake",
+        lake,
+        "sql",
+        "-f",
+        "csv",
+        "-o",
+        target.to_str().unwrap(),
+        "select 1",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains(target.to_str().unwrap()), "{err}");
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["events", "exports"], "no temporary file is left");
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+}
+
+#[test]
 fn a_bad_lake_fails_with_the_file_named_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("events/part-0.parquet");

@@ -97,6 +97,13 @@ pub async fn run_sql(
     format: Format,
     output: Option<&std::path::Path>,
 ) -> Result<()> {
+    // Refused before any statement runs, not after a long export.
+    if let Some(folder) = output.filter(|path| path.is_dir()) {
+        return Err(Error::Parameter {
+            name: "--output".into(),
+            reason: format!("'{}' is a folder; name a file", folder.display()),
+        });
+    }
     let dialect = ctx
         .state()
         .config()

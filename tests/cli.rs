@@ -173,7 +173,7 @@ fn a_fifo_as_output_is_written_in_place_not_replaced() {
 }
 
 #[test]
-fn a_folder_as_output_is_an_error_naming_it_and_leaves_nothing() {
+fn a_folder_as_output_is_refused_before_running_naming_it() {
     let (dir, _) = lake_with(&required_batch(&EVENTS));
     let lake = dir.path().to_str().unwrap();
     let target = dir.path().join("exports");
@@ -186,11 +186,18 @@ fn a_folder_as_output_is_an_error_naming_it_and_leaves_nothing() {
         "csv",
         "-o",
         target.to_str().unwrap(),
-        "select 1",
+        // Would fail while running (a cast of every event_id): the folder
+        // is refused before that.
+        "select cast(event_id as int) from events",
     ]);
     assert!(!out.status.success());
     let err = stderr(&out);
+    assert!(err.contains("'--output'"), "{err}");
     assert!(err.contains(target.to_str().unwrap()), "{err}");
+    assert!(
+        !err.contains("Cannot cast"),
+        "refused before running: {err}"
+    );
     let mut left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -2,12 +2,14 @@
 -- convlake.evolution_grain (day, week, month or year, in local time), with
 -- the customers with an active chat in it and, beside, those of the same
 -- bucket of the previous period: the same length, immediately before
--- ([start - length, start)), shifted by that length onto this period.
+-- ([start - length, start)), shifted by that length onto this period. The
+-- period `all` has no previous period: previous_customers is NULL there.
 -- Serves: seed 003 "Évolution" (solid line: this period; dotted: previous).
 -- Filters: channel, channel_type, platform, establishment, region, sector, country, hours.
 with span as (
     select report_start() as period_start, report_end() as period_end,
-        report_end() - report_start() as period_length
+        case when report_whole_lake() then null else report_end() - report_start() end
+            as period_length
 ),
 
 two_periods as (
@@ -17,7 +19,7 @@ two_periods as (
     from events as e
     cross join span
     where e.event_type = 'message'
-        and e.ts >= span.period_start - span.period_length
+        and e.ts >= coalesce(span.period_start - span.period_length, span.period_start)
         and e.ts < span.period_end
         and e.ts <= report_as_of()
         and report_filter('workspace', e.workspace_id)
@@ -62,7 +64,9 @@ select
     bucket,
     report_grain() as grain,
     count(distinct case when current_period then workspace_id || '/' || contact_id end) as customers,
-    count(distinct case when not current_period then workspace_id || '/' || contact_id end) as previous_customers
+    case when report_whole_lake() then null
+        else count(distinct case when not current_period then workspace_id || '/' || contact_id end)
+    end as previous_customers
 from filtered
 group by bucket
 order by bucket

@@ -40,7 +40,7 @@ first_openings as (
     -- not in the period. The join's filter on the period's conversation
     -- ids (min/max bounds) lets this scan skip the files of older
     -- conversations; where no file's ts statistics reach back before the
-    -- period, the planner drops the join (src/empty_anti_joins.rs).
+    -- period, the planner drops the join (src/plan/empty_anti_joins.rs).
     select *
     from period_openings as p
     where not report_whole_lake()

@@ -3,7 +3,7 @@
 -- workspaces of convlake.workspace. conversations_from_events reads their
 -- events, for a bounded period. `convlake materialize` plans that view in a
 -- session of its own where this name holds the conversations of the lake's
--- new files instead (src/conversations.rs).
+-- new files instead (src/materialize/conversations.rs).
 -- Serves: conversations_from_events (seed 000, "Liste de conversation").
 -- Filters: none (period, as-of and workspace only).
 -- Openings and closings in the period: a ts range that prunes files and

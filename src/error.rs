@@ -135,6 +135,27 @@ impl Error {
         false
     }
 
+    /// The error and its causes on one line, `: `-separated, each said once
+    /// (ripgrep's style). A cause whose text its wrapper already shows, as
+    /// DataFusion's diagnostics and contexts do, is said once, and
+    /// DataFusion's "caused by" lines join the one line.
+    pub fn chain(&self) -> String {
+        let mut line = String::new();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(err) = cause {
+            let text = err.to_string().replace("\ncaused by\n", ": ");
+            let text = text.trim();
+            if !text.is_empty() && !line.contains(text) {
+                if !line.is_empty() {
+                    line.push_str(": ");
+                }
+                line.push_str(text);
+            }
+            cause = err.source();
+        }
+        line
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

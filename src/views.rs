@@ -146,10 +146,8 @@ const STATUS: (&str, &str) = ("report_status", include_str!("../sql/report_statu
 
 /// Adds every view to `ctx`'s default schema (after the lake's tables are
 /// registered). A view is planned when a query first names it, not here:
-/// planning all of them took about 75 ms of each CLI query (`select 1` on
-/// the 1M benchmark lake: 0.11-0.16 s with, 0.03-0.04 s without), while a
-/// query reads one to three. A user's own table or view of the same name,
-/// created later, replaces convlake's.
+/// a query reads one to three of them (docs/performance.md). A user's own
+/// table or view of the same name, created later, replaces convlake's.
 pub fn register(ctx: &SessionContext) -> Result<()> {
     let options = ctx.state().config_options().clone();
     let catalog_name = &options.catalog.default_catalog;
@@ -163,9 +161,9 @@ pub fn register(ctx: &SessionContext) -> Result<()> {
     let views = ViewSchema {
         state: ctx.state_weak_ref(),
         // A lake's table of a view's name (its materialised
-        // contact_first_openings, src/first_openings.rs) is read instead;
+        // contact_first_openings, src/materialize/first_openings.rs) is read instead;
         // so is one registered later (materialised_conversations,
-        // src/conversations.rs).
+        // src/materialize/conversations.rs).
         unplanned: Mutex::new(
             VIEWS
                 .iter()

@@ -318,3 +318,195 @@ fn generate_refuses_a_non_empty_folder() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn json_lines_write_every_column_in_every_row() {
+    let out = convlake(&[
+        "sql",
+        "-f",
+        "json",
+        "select column1 as a, column2 as b from (values ('x', null), (null, 'y'))",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"a\":\"x\",\"b\":null}\n{\"a\":null,\"b\":\"y\"}\n"
+    );
+}
+
+/// How often `needle` occurs in `haystack`.
+fn occurrences(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+fn an_error_says_each_cause_once() {
+    let out = convlake(&["sql", "select * from no_such_table"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(
+        occurrences(&err, "table 'datafusion.public.no_such_table' not found"),
+        1,
+        "{err}"
+    );
+    assert!(err.starts_with("error: "), "{err}");
+    let out = convlake(&[
+        "sql",
+        "set convlake.period = 'last_week'; select * from conversation_summary",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(
+        occurrences(&err, "invalid value for parameter 'convlake.period'"),
+        1,
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn an_unknown_time_zone_is_named_with_the_form_to_use() {
+    let out = convlake(&[
+        "sql",
+        "set convlake.timezone = 'Mars/Olympus'; select * from conversation_summary",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "invalid value for parameter 'convlake.timezone': unknown time zone 'Mars/Olympus': \
+             use an IANA name such as 'Europe/Paris'"
+        ),
+        "{err}"
+    );
+}
+
+/// `select opened, closed from conversation_summary` on the sample lake, as CSV.
+fn summary(extra: &[&str]) -> String {
+    let mut args = vec!["sql", "-f", "csv"];
+    args.extend(extra);
+    args.push("select opened, closed from conversation_summary");
+    let out = convlake(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn the_first_query_on_the_sample_lake_shows_data() {
+    // By default `sql`, like `report`, is as of the lake's newest event.
+    let latest = convlake(&["sql", "-f", "csv", "select max(ts) from events"]);
+    let latest = stdout(&latest);
+    let latest = latest.lines().nth(1).unwrap().replace(' ', "T");
+    let by_default = summary(&[]);
+    assert_eq!(by_default, summary(&["--as-of", &latest]));
+    let counts: Vec<u64> = by_default
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(counts[0] > 0 && counts[1] > 0, "{by_default}");
+    // As of now, the last 7 days (the default period) hold none of the
+    // sample lake's events, which end on 2026-11-30.
+    assert_eq!(summary(&["--as-of", "now"]), "opened,closed\n0,0\n");
+    // A SET in the statements still wins over the flag's default.
+    let set = convlake(&[
+        "sql",
+        "-f",
+        "csv",
+        "set convlake.as_of = '2026-10-15T00:00:00Z'; select opened, closed from conversation_summary",
+    ]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    let mid_october = summary(&["--as-of", "2026-10-15T00:00:00Z"]);
+    assert_eq!(stdout(&set), mid_october);
+    assert_ne!(mid_october, by_default);
+}
+
+#[test]
+fn the_report_shows_shares_as_percentages() {
+    let out = convlake(&[
+        "report",
+        "conversations",
+        "--period",
+        "last_30_days",
+        "--tz",
+        "Europe/Paris",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let section = text
+        .split("== ")
+        .find(|s| s.contains("(opened_by_contact_type)"))
+        .unwrap();
+    // new and returning: two percentages with one decimal.
+    let percents: Vec<f64> = section
+        .lines()
+        .filter_map(|l| {
+            let cell = l.split('|').rev().nth(1)?.trim();
+            cell.strip_suffix(" %")?.parse().ok()
+        })
+        .collect();
+    assert_eq!(percents.len(), 2, "{section}");
+    assert!(
+        (percents.iter().sum::<f64>() - 100.0).abs() <= 0.1,
+        "{section}"
+    );
+    assert!(!section.contains("0.4"), "a raw fraction in\n{section}");
+    // JSON keeps the fraction.
+    let out = convlake(&[
+        "report",
+        "conversations",
+        "--period",
+        "last_30_days",
+        "--format",
+        "json",
+    ]);
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = page["components"]["opened_by_contact_type"]["rows"]
+        .as_array()
+        .unwrap();
+    let total: f64 = rows.iter().map(|r| r["share"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{rows:?}");
+}
+
+#[test]
+fn progress_is_drawn_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("lake");
+    let out_dir = out_dir.to_str().unwrap();
+    // stderr a pipe: only the summary line.
+    let out = convlake(&[
+        "generate",
+        "--conversations",
+        "2000",
+        "--days",
+        "3",
+        "--out",
+        out_dir,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("wrote 2000 conversations"), "{err}");
+    // A real terminal (util-linux `script` gives the command a pty): the bar.
+    let command = format!(
+        "{} generate --conversations 2000 --days 3 --force --out {out_dir}",
+        env!("CARGO_BIN_EXE_convlake")
+    );
+    let tty = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("CONVLAKE_LAKE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        tty.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tty.stdout)
+    );
+    let screen = String::from_utf8_lossy(&tty.stdout);
+    assert!(screen.contains("generating ["), "{screen}");
+    assert!(screen.contains("/2,000 conversations"), "{screen}");
+    assert!(screen.contains("wrote 2000 conversations"), "{screen}");
+}

@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod functions;
 mod lake;
 mod materialize;
 mod s3;

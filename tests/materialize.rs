@@ -1,6 +1,6 @@
 //! `convlake materialize`: each contact's first opening
-//! (src/first_openings.rs) and every conversation's metrics
-//! (src/conversations.rs) kept in the lake. They must never change an
+//! (src/materialize/first_openings.rs) and every conversation's metrics
+//! (src/materialize/conversations.rs) kept in the lake. They must never change an
 //! answer: a lake with events files they do not cover, or with a covered
 //! file changed, is read from its events until it is materialised again,
 //! and so is a report as of a time before the last event.
@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use convlake::conversations::FILE as CONVERSATIONS_FILE;
-use convlake::first_openings::FILE;
-use convlake::materialisation::Materialised;
+use convlake::lake::Materialised;
+use convlake::materialize::conversations::FILE as CONVERSATIONS_FILE;
+use convlake::materialize::first_openings::FILE;
 use datafusion::prelude::SessionContext;
 
 use crate::common::{EVENTS, Row, query_csv, required_batch, write_parquet};

@@ -223,7 +223,7 @@ async fn joins_with_per_contact_tables_build_the_contact_side() {
     // The conversations are the probe side: they stream through the
     // per-contact hash tables and are never held in one (on 10M
     // conversations a 30-day list holding them did not finish in 14 min;
-    // see src/probe_conversations.rs). On the sample lake DataFusion's own
+    // see src/plan/probe_conversations.rs). On the sample lake DataFusion's own
     // choice for a bounded period was the conversations.
     let per_conversation = |l: &&str| {
         l.contains("AggregateExec") && l.contains("as conversation_id") && l.contains("gby=[")
@@ -264,7 +264,7 @@ async fn an_anti_join_on_conversation_ids_builds_the_ids() {
     // file's rows (a plain scan, no aggregate), joined to a per-contact
     // aggregate, minus the conversations of the new files (a set of ids
     // grouped by conversation). The ids are the build side; the old rows
-    // stream. src/probe_conversations.rs once swapped this anti join, as it
+    // stream. src/plan/probe_conversations.rs once swapped this anti join, as it
     // swaps the outer joins with per-contact tables, and held the whole old
     // file in the hash table (10M rows: 9.4 GB).
     let ctx = convlake::session_context();
@@ -342,7 +342,7 @@ async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
             "{period}: {plan}"
         );
         // The metrics read every event: no read-ahead buffer below their
-        // repartition (memory; see src/single_stage.rs).
+        // repartition (memory; see src/plan/single_stage.rs).
         let lines: Vec<&str> = plan.lines().collect();
         let at = lines
             .iter()
@@ -378,7 +378,7 @@ async fn per_conversation_aggregates_run_in_one_stage_in_the_files_order() {
     }
     // Per-contact tables (grouped by workspace and contact over events in
     // workspace order) are plain hash aggregates, never PartiallySorted
-    // (quadratic in DataFusion 55: see src/single_stage.rs).
+    // (quadratic in DataFusion 55: see src/plan/single_stage.rs).
     for view in PER_CONTACT_VIEWS {
         for period in PERIODS {
             let plan = plan_of(view, period).await;
@@ -563,7 +563,7 @@ fn report_conversations_prints_every_component_on_the_sample_lake() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for (view, _) in convlake::report::CONVERSATIONS {
+    for (view, _) in convlake::cli::report::CONVERSATIONS {
         assert!(
             text.contains(&format!("({view})")),
             "{view} missing from\n{text}"
@@ -711,8 +711,8 @@ async fn heyday_and_partoo_components_agree_on_the_sample_lake() {
 #[test]
 fn report_bot_and_chats_print_every_component() {
     for (report, components) in [
-        ("bot", &convlake::report::BOT[..]),
-        ("chats", &convlake::report::CHATS[..]),
+        ("bot", &convlake::cli::report::BOT[..]),
+        ("chats", &convlake::cli::report::CHATS[..]),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
             .args(["report", report, "--period", "last_30_days"])
@@ -772,7 +772,7 @@ fn closed_by_department_exports_as_csv() {
 async fn openings_skip_the_earlier_check_only_when_no_file_can_hold_an_earlier_opening() {
     // The sample lake starts on 2026-10-01. A period that starts before it
     // has no earlier opening to look for: the anti join against earlier
-    // openings goes (src/empty_anti_joins.rs), and with it the hash table
+    // openings goes (src/plan/empty_anti_joins.rs), and with it the hash table
     // of the period's openings. A period inside the lake keeps it.
     let anti_joins = |plan: &str| {
         plan.lines()
@@ -785,4 +785,79 @@ async fn openings_skip_the_earlier_check_only_when_no_file_can_hold_an_earlier_o
         let plan = plan_of(view, "2026-11-10/2026-11-17").await;
         assert_eq!(anti_joins(&plan), 1, "{view}\n{plan}");
     }
+}
+
+/// Every view answers every period preset of SPEC.md §3 (and `all`), with
+/// no error: `all` has no previous period for `active_chats_evolution`,
+/// whose previous series is then NULL.
+async fn every_view_answers(period: &str) {
+    let ctx = sample(period).await;
+    let views = convlake::views::VIEWS
+        .iter()
+        .map(|(view, _)| *view)
+        .chain(["report_status"]);
+    for view in views {
+        let result = match ctx.sql(&format!("select * from {view}")).await {
+            Ok(df) => df.collect().await.map(|_| ()),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = result {
+            panic!("{view} under period '{period}': {err}");
+        }
+    }
+}
+
+macro_rules! every_view_under {
+    ($($test:ident: $period:literal),* $(,)?) => {
+        $(#[tokio::test]
+        async fn $test() {
+            every_view_answers($period).await;
+        })*
+    };
+}
+
+every_view_under! {
+    every_view_answers_today: "today",
+    every_view_answers_yesterday: "yesterday",
+    every_view_answers_last_7_days: "last_7_days",
+    every_view_answers_last_14_days: "last_14_days",
+    every_view_answers_last_30_days: "last_30_days",
+    every_view_answers_this_month: "this_month",
+    every_view_answers_last_month: "last_month",
+    every_view_answers_all: "all",
+}
+
+#[tokio::test]
+async fn the_evolution_over_all_has_no_previous_series() {
+    let ctx = sample("all").await;
+    // One bucket per local day with messages, none with a previous count.
+    let rows = query_csv(
+        &ctx,
+        "select count(*) as buckets, count(previous_customers) as previous, \
+         min(bucket) as first, sum(case when customers > 0 then 1 else 0 end) as active \
+         from active_chats_evolution",
+    )
+    .await;
+    let cells: Vec<&str> = rows[1].split(',').collect();
+    assert_eq!(
+        cells[1], "0",
+        "previous_customers must be NULL for 'all': {rows:?}"
+    );
+    assert_eq!(cells[0], cells[3], "every bucket has customers: {rows:?}");
+    // The same customers as the whole lake's distinct messaging contacts,
+    // bucket by bucket: the first day's bucket against the events.
+    let first_day = number(
+        &ctx,
+        "select customers from active_chats_evolution where bucket = timestamp '2026-10-01T00:00:00'",
+    )
+    .await;
+    let from_events = number(
+        &ctx,
+        "select count(distinct e.workspace_id || '/' || e.contact_id) from events as e \
+         left join workspaces as w on w.workspace_id = e.workspace_id \
+         where e.event_type = 'message' and date_trunc('day', \
+             to_local(e.ts, coalesce(w.timezone, 'Europe/Paris'))) = timestamp '2026-10-01T00:00:00'",
+    )
+    .await;
+    assert_eq!(first_day, from_events);
 }

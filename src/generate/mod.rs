@@ -304,6 +304,7 @@ impl<'w> Traffic<'w> {
 }
 
 fn write_lake(opts: &GenerateOptions, root: &Path, per_file: usize) -> Result<GenerateSummary> {
+    let progress = crate::progress::bar("generating", opts.conversations, "conversations");
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let world = World::build(&mut rng, opts.workspaces as usize);
     let mut written = Written::default();
@@ -350,6 +351,7 @@ fn write_lake(opts: &GenerateOptions, root: &Path, per_file: usize) -> Result<Ge
                     part.flush(&world, &dir, w, &mut written)?;
                 }
             }
+            progress.inc(openings.len() as u64);
         }
         for (w, (part, late)) in parts.iter_mut().zip(&mut late).enumerate() {
             part.flush(&world, &dir, w, &mut written)?;
@@ -363,6 +365,7 @@ fn write_lake(opts: &GenerateOptions, root: &Path, per_file: usize) -> Result<Ge
     }
     contacts_out.write(&world, &mut contacts)?;
     contacts_out.close(&mut written)?;
+    progress.finish_and_clear();
     Ok(GenerateSummary {
         conversations: sim.conversations_drawn(),
         events: written.events,

@@ -84,10 +84,10 @@ fn read_events(root: &Path) -> Vec<Row> {
     let mut rows = Vec::new();
     for file in files(root).into_iter().filter(|f| f.starts_with("events")) {
         for batch in read_batches(&root.join(&file)) {
-            assert_eq!(batch.schema(), crate::schema::events_file_schema());
+            assert_eq!(batch.schema(), crate::lake::schema::events_file_schema());
             let ts = micros(&batch, "ts");
             let mut cols: Vec<(&'static str, Vec<Option<String>>)> = Vec::new();
-            for c in crate::schema::EVENT_COLUMNS {
+            for c in crate::lake::schema::EVENT_COLUMNS {
                 if c.name != "ts" {
                     cols.push((c.name, strings(&batch, c.name)));
                 }
@@ -163,7 +163,7 @@ fn lake_has_every_case_and_keeps_its_invariants() {
     };
     assert_eq!(
         values(&|_| true, "event_type"),
-        set(&crate::schema::EVENT_TYPES)
+        set(&crate::lake::schema::EVENT_TYPES)
     );
     assert_eq!(
         values(&|r| r.s("event_type") == "conversation_opened", "source"),

@@ -23,7 +23,7 @@ use super::event::{
 use super::sim::NewContact;
 use super::world::World;
 use crate::error::{Error, Result};
-use crate::schema::{UTC, events_file_schema};
+use crate::lake::schema::{UTC, events_file_schema};
 
 /// Rows per row group, at most.
 pub(super) const MAX_ROW_GROUP_ROWS: usize = 131_072;

@@ -1,4 +1,4 @@
-//! `business_seconds(start, end, business_hours, tz)`: the part of a
+//! `business_seconds(start, end [, business_hours [, tz]])`: the part of a
 //! duration that falls inside a weekly schedule.
 
 use std::collections::HashMap;
@@ -6,17 +6,17 @@ use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Builder};
-use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
+use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
-use datafusion::common::utils::take_function_args;
-use datafusion::common::{exec_datafusion_err, exec_err};
+use datafusion::common::{ScalarValue, exec_datafusion_err, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use crate::report_config::local_micros;
+use crate::coerce;
+use crate::report_config::{ReportConfig, local_micros, unknown_zone};
 
 /// Seconds of `[start, end)` inside the weekly schedule `business_hours` in
 /// time zone `tz`, exact across days, weekends and DST changes (each
@@ -25,11 +25,15 @@ use crate::report_config::local_micros;
 ///
 /// `business_hours` is the `workspaces.business_hours` JSON: weekday keys
 /// `mon` … `sun`, each a list of `["HH:MM", "HH:MM"]` intervals (`"24:00"`
-/// closes at midnight). NULL is the common default, Monday to Friday 09:00
-/// to 17:00; a NULL `tz` is UTC. NULL or negative spans give NULL.
+/// closes at midnight). NULL or absent is the common default, Monday to
+/// Friday 09:00 to 17:00; an absent `tz` is the report's
+/// (`convlake.timezone`), a NULL one UTC. NULL or negative spans give NULL.
+/// `start` and `end` may be any timestamp type (a zone-less one is UTC), a
+/// date or an RFC 3339 string.
 ///
 /// ```sql
 /// select business_seconds(opened_at, first_response_at, workspaces.business_hours, workspaces.timezone)
+/// select business_seconds(timestamp '2022-03-20T00:00:00Z', timestamp '2022-03-26T23:59:00Z')
 /// ```
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct BusinessSeconds {
@@ -44,12 +48,9 @@ impl Default for BusinessSeconds {
 
 impl BusinessSeconds {
     pub fn new() -> Self {
-        let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+        // Stable, not immutable: without `tz` it reads the report's zone.
         Self {
-            signature: Signature::exact(
-                vec![ts.clone(), ts, DataType::Utf8, DataType::Utf8],
-                Volatility::Immutable,
-            ),
+            signature: Signature::user_defined(Volatility::Stable),
         }
     }
 }
@@ -152,13 +153,45 @@ impl ScalarUDFImpl for BusinessSeconds {
         &self.signature
     }
 
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let name = self.name();
+        coerce::arity(
+            name,
+            "(start, end [, business_hours [, tz]])",
+            arg_types.len(),
+            &[2, 3, 4],
+        )?;
+        let names = ["start", "end", "business_hours", "tz"];
+        arg_types
+            .iter()
+            .zip(names)
+            .map(|(ty, arg)| match arg {
+                "start" | "end" => coerce::instant(name, arg, ty),
+                _ => coerce::string(name, arg, ty, DataType::Utf8),
+            })
+            .collect()
+    }
+
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(DataType::Float64)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let n = args.number_rows;
-        let [start, end, hours, tz] = take_function_args(self.name(), args.args)?;
+        let mut given = args.args.into_iter();
+        let (Some(start), Some(end)) = (given.next(), given.next()) else {
+            return exec_err!("business_seconds takes (start, end [, business_hours [, tz]])");
+        };
+        let hours = given
+            .next()
+            .unwrap_or(ColumnarValue::Scalar(ScalarValue::Utf8(None)));
+        let tz = match given.next() {
+            Some(tz) => tz,
+            None => {
+                let zone = ReportConfig::from_options(&args.config_options).tz()?;
+                ColumnarValue::Scalar(ScalarValue::Utf8(Some(zone.name().to_string())))
+            }
+        };
         let (start, end, hours, tz) = (
             start.into_array(n)?,
             end.into_array(n)?,
@@ -196,7 +229,7 @@ impl ScalarUDFImpl for BusinessSeconds {
                     None => Tz::UTC,
                     Some(name) => match name.parse::<Tz>() {
                         Ok(z) => z,
-                        Err(_) => return exec_err!("business_seconds: unknown time zone '{name}'"),
+                        Err(_) => return exec_err!("business_seconds: {}", unknown_zone(name)),
                     },
                 }),
             };

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::coerce;
 use arrow::array::{AsArray, StringArray};
 use arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::ScalarValue;
@@ -32,7 +33,7 @@ impl Default for DelayBucket {
 impl DelayBucket {
     pub fn new() -> Self {
         Self {
-            signature: Signature::uniform(1, vec![DataType::Float64], Volatility::Immutable),
+            signature: Signature::user_defined(Volatility::Immutable),
         }
     }
 }
@@ -58,6 +59,11 @@ impl ScalarUDFImpl for DelayBucket {
 
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce::arity(self.name(), "(seconds)", arg_types.len(), &[1])?;
+        Ok(vec![coerce::number(self.name(), "seconds", &arg_types[0])?])
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

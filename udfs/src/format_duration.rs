@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
+use crate::coerce;
 use arrow::array::{ArrayRef, AsArray, StringBuilder};
 use arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::utils::take_function_args;
@@ -37,7 +38,7 @@ impl Default for FormatDuration {
 impl FormatDuration {
     pub fn new() -> Self {
         Self {
-            signature: Signature::uniform(1, vec![DataType::Float64], Volatility::Immutable),
+            signature: Signature::user_defined(Volatility::Immutable),
         }
     }
 }
@@ -78,6 +79,11 @@ impl ScalarUDFImpl for FormatDuration {
 
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce::arity(self.name(), "(seconds)", arg_types.len(), &[1])?;
+        Ok(vec![coerce::number(self.name(), "seconds", &arg_types[0])?])
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

@@ -8,6 +8,7 @@ use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
 pub mod bot_sessions;
 pub mod business_seconds;
+mod coerce;
 pub mod conversation_metrics;
 pub mod delay_bucket;
 pub mod earliest;

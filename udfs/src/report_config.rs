@@ -131,6 +131,14 @@ pub const PRESETS: [&str; 8] = [
     "all",
 ];
 
+/// Why `name` is not a time zone, and the form that is.
+pub fn unknown_zone(name: &str) -> String {
+    format!(
+        "unknown time zone '{name}': use an IANA name such as 'Europe/Paris', \
+         'America/New_York' or 'UTC'"
+    )
+}
+
 fn invalid(name: &str, reason: impl std::fmt::Display) -> DataFusionError {
     plan_datafusion_err!("invalid value for parameter 'convlake.{name}': {reason}")
 }
@@ -262,9 +270,9 @@ impl ReportConfig {
     }
 
     pub fn tz(&self) -> Result<Tz> {
-        self.timezone
-            .parse::<Tz>()
-            .map_err(|e| invalid("timezone", e))
+        let name = self.timezone.trim();
+        name.parse::<Tz>()
+            .map_err(|_| invalid("timezone", unknown_zone(name)))
     }
 
     /// The as-of instant, µs since the epoch; `now` when unset.
@@ -467,7 +475,13 @@ mod tests {
             ..Default::default()
         };
         let err = config.period_micros(None).unwrap_err().to_string();
-        assert!(err.contains("'convlake.timezone'"), "{err}");
+        assert!(
+            err.contains(
+                "invalid value for parameter 'convlake.timezone': unknown time zone \
+                 'Mars/Olympus': use an IANA name such as 'Europe/Paris'"
+            ),
+            "{err}"
+        );
         let config = ReportConfig {
             period: "2026-01-12/2026-01-10".into(),
             ..Default::default()

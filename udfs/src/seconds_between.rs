@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::coerce;
 use arrow::array::{ArrayRef, AsArray, Float64Array};
-use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
+use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use datafusion::common::utils::take_function_args;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
@@ -29,9 +30,8 @@ impl Default for SecondsBetween {
 
 impl SecondsBetween {
     pub fn new() -> Self {
-        let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
         Self {
-            signature: Signature::uniform(2, vec![ts], Volatility::Immutable),
+            signature: Signature::user_defined(Volatility::Immutable),
         }
     }
 }
@@ -47,6 +47,15 @@ impl ScalarUDFImpl for SecondsBetween {
 
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce::arity(self.name(), "(start, end)", arg_types.len(), &[2])?;
+        arg_types
+            .iter()
+            .zip(["start", "end"])
+            .map(|(ty, arg)| coerce::instant(self.name(), arg, ty))
+            .collect()
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -89,7 +98,7 @@ mod tests {
             Some(3_000_000),
             Some("UTC".into()),
         ));
-        let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+        let ts = DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, Some("UTC".into()));
         let args = ScalarFunctionArgs {
             arg_fields: vec![
                 Arc::new(Field::new("a", ts.clone(), true)),

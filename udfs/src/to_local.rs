@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::coerce;
 use arrow::array::{Array, ArrayRef, AsArray, TimestampMicrosecondBuilder};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
@@ -11,7 +12,7 @@ use datafusion::common::utils::take_function_args;
 use datafusion::common::{exec_datafusion_err, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use foldhash::HashMap;
 
@@ -38,13 +39,8 @@ impl Default for ToLocal {
 
 impl ToLocal {
     pub fn new() -> Self {
-        let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
-        // Every string type as it comes: a Utf8View zone (a Parquet column)
-        // cast to Utf8 would copy each row's name first.
-        let exact = [DataType::Utf8, DataType::Utf8View, DataType::LargeUtf8]
-            .map(|tz| TypeSignature::Exact(vec![ts.clone(), tz]));
         Self {
-            signature: Signature::one_of(exact.into(), Volatility::Immutable),
+            signature: Signature::user_defined(Volatility::Immutable),
         }
     }
 }
@@ -75,6 +71,20 @@ impl ScalarUDFImpl for ToLocal {
 
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce::arity(self.name(), "(ts, tz)", arg_types.len(), &[2])?;
+        // Every string type as it comes: a Utf8View zone (a Parquet column)
+        // cast to Utf8 would copy each row's name first.
+        let zone = match &arg_types[1] {
+            ty @ (DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8) => ty.clone(),
+            ty => coerce::string(self.name(), "tz", ty, DataType::Utf8)?,
+        };
+        Ok(vec![
+            coerce::instant(self.name(), "ts", &arg_types[0])?,
+            zone,
+        ])
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -114,7 +124,10 @@ impl ScalarUDFImpl for ToLocal {
                     Some(slot) => slot,
                     None => {
                         let Ok(zone) = name.parse::<Tz>() else {
-                            return exec_err!("to_local: unknown time zone '{name}'");
+                            return exec_err!(
+                                "to_local: {}",
+                                crate::report_config::unknown_zone(name)
+                            );
                         };
                         seen.push((name, zone));
                         seen.len() - 1

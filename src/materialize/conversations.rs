@@ -4,15 +4,14 @@
 //! A 30-day list or breakdown needs each conversation of the period with
 //! every metric, its contact's name and type. From the raw events that
 //! means the period's events twice (which conversations, then all their
-//! events), every contact's first opening and every contact's name: on a
-//! 365-day lake of 1M conversations, 26.8 MB of the 129.5 MB of events for
-//! a 30-day list. This file holds the rows of `conversations_from_events`
+//! events), every contact's first opening and every contact's name
+//! (docs/materialisation.md has the bytes each reads). This file holds the rows of `conversations_from_events`
 //! for the whole lake, as of its last event, sorted by `opened_at`: a
 //! period reads the row groups of its own days.
 //!
 //! It is read (by `sql/period_conversations.sql`) only while both hold:
 //! - it covers exactly the lake's events and contacts files, and was
-//!   written by this version of convlake (src/materialisation.rs);
+//!   written by this version of convlake (`coverage.rs`);
 //! - the report's as-of time is not before the last event it covers. An
 //!   earlier as-of time needs the metrics of fewer events: those reports
 //!   read the events, as without it.
@@ -41,8 +40,9 @@ use parquet::schema::types::ColumnPath;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::materialisation::{self, LakeFile, Materialised, Written, listing, not_ours};
-use crate::materialised_through::MaterialisedThrough;
+use crate::lake::{LakeFile, Materialised};
+use crate::materialize::coverage::{self, Written, listing, not_ours};
+use crate::materialize::through::MaterialisedThrough;
 
 /// The table name `sql/period_conversations.sql` reads (a view with no
 /// rows, `sql/materialised_conversations.sql`, where there is none).
@@ -83,7 +83,7 @@ pub async fn open(
     files: &[LakeFile],
 ) -> Result<Materialised> {
     ctx.register_udf(MaterialisedThrough::udf(None));
-    let Some((file, covers)) = materialisation::read(store, url, FILE).await? else {
+    let Some((file, covers)) = coverage::read(store, url, FILE).await? else {
         return Ok(Materialised::Absent);
     };
     let entry = |key: &str| {
@@ -106,7 +106,7 @@ pub async fn open(
     let through: i64 = entry(THROUGH)
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| not_ours(&file.display, &format!("no '{THROUGH}' entry")))?;
-    let status = materialisation::compare(&covers, files);
+    let status = coverage::compare(&covers, files);
     if let Materialised::Current { .. } = status {
         let schema = view_schema(ctx).await?;
         let columns = |s: &arrow::datatypes::Schema| -> Vec<String> {
@@ -142,10 +142,15 @@ async fn view_schema(ctx: &SessionContext) -> Result<SchemaRef> {
 /// event in them are computed again and the others kept from it (a
 /// contact's conversation kept as its first turns returning when a new
 /// file holds an earlier opening of that contact); otherwise every
-/// conversation is computed. Call after [`crate::first_openings::materialize`]:
-/// the conversations computed again read the first openings it wrote. The
-/// file is replaced by one upload.
-pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Written> {
+/// conversation is computed. Call after [`super::first_openings::materialize`],
+/// with `reopened` a session over the same lake registered after it: the
+/// conversations computed again there read the first openings it wrote.
+/// The file is replaced by one upload.
+pub async fn materialize(
+    ctx: &SessionContext,
+    lake: &crate::lake::Lake,
+    reopened: SessionContext,
+) -> Result<Written> {
     let start = Instant::now();
     let files = lake.covered_files();
     let new_events = match &lake.conversations {
@@ -167,9 +172,9 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
     };
     let store = ctx
         .runtime_env()
-        .object_store(crate::lake::ObjectStoreUrlOf(&lake.url))
+        .object_store(crate::lake::store::ObjectStoreUrlOf(&lake.url))
         .map_err(Error::DataFusion)?;
-    let (_, display) = materialisation::location(&lake.url, FILE);
+    let (_, display) = coverage::location(&lake.url, FILE);
     let through = last_event(ctx).await?;
     // Two passes, each in bounded memory: the metrics stream conversation
     // by conversation into a local file in no particular order; that file
@@ -201,12 +206,13 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
             files.len(),
         ),
         Some(new_files) => (
-            touched(lake, new_files, through, &display, schema.clone()).await?,
+            touched(reopened, lake, new_files, through, &display, schema.clone()).await?,
             merge_query(&schema),
             new_files.len(),
         ),
     };
-    materialisation::write(
+    let computing = crate::progress::counter(&format!("{FILE}: metrics"), "conversations");
+    let (_, unsorted_rows) = coverage::write(
         &session,
         &query,
         schema.clone(),
@@ -215,8 +221,10 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
         vec![],
         &unsorted_path.display().to_string(),
         std::io::BufWriter::new(create(&unsorted_path)?),
+        &computing,
     )
     .await?;
+    computing.finish_and_clear();
     drop(session);
 
     let mut properties = WriterProperties::builder()
@@ -238,7 +246,8 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
         KeyValue::new(THROUGH.to_string(), through.to_string()),
     ];
     let sorter = sorting_session(&unsorted_path).await?;
-    let (_, rows) = materialisation::write(
+    let sorting = crate::progress::bar(&format!("{FILE}: sorting"), unsorted_rows, "conversations");
+    let (_, rows) = coverage::write(
         &sorter,
         "select * from unsorted order by opened_at nulls first, workspace_id, conversation_id",
         schema,
@@ -247,9 +256,11 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
         metadata,
         &display,
         std::io::BufWriter::new(create(&sorted_path)?),
+        &sorting,
     )
     .await?;
-    let bytes = materialisation::upload(&store, &lake.url, FILE, &sorted_path).await?;
+    sorting.finish_and_clear();
+    let bytes = coverage::upload(&store, &lake.url, FILE, &sorted_path).await?;
     Ok(Written {
         rows,
         bytes,
@@ -281,19 +292,18 @@ fn whole_lake(ctx: &SessionContext, through: i64) -> SessionContext {
 
 /// The old file as `__convlake_previous`, the new events files as
 /// `__convlake_new_events`, and [`VIEW`] computing the conversations with
-/// an event in those files alone: a session of its own over the lake
-/// (registered anew, so it reads the first openings just written), in
-/// which `period_conversation_ids` names those conversations and the
+/// an event in those files alone, on `session`, the lake registered anew
+/// (so it reads the first openings just written), in which `period_conversation_ids` names those conversations and the
 /// period is bounded, so the view reads their events only. The views are
 /// planned when first read, so they read the name registered here.
 async fn touched(
-    lake: &crate::Lake,
+    session: SessionContext,
+    lake: &crate::lake::Lake,
     new_files: &[LakeFile],
     through: i64,
     display: &str,
     schema: SchemaRef,
 ) -> Result<SessionContext> {
-    let mut state = crate::session_context().state();
     // Any bounded period: only period_conversation_ids reads its bounds.
     let period = format!(
         "1970-01-01T00:00:00Z/{}",
@@ -302,14 +312,18 @@ async fn touched(
             .to_rfc3339()
     );
     let report = materialising(period, through);
-    state.config_mut().options_mut().extensions.insert(report);
-    let session = SessionContext::new_with_state(state);
-    crate::register(&session, lake.url.as_str()).await?;
+    session
+        .state_ref()
+        .write()
+        .config_mut()
+        .options_mut()
+        .extensions
+        .insert(report);
     let urls: Vec<String> = new_files
         .iter()
-        .map(|f| materialisation::file_url(&lake.url, &f.path))
+        .map(|f| coverage::file_url(&lake.url, &f.path))
         .collect();
-    let new_events = listing(&urls, crate::schema::events_schema())?;
+    let new_events = listing(&urls, crate::lake::schema::events_schema())?;
     session.register_table("__convlake_new_events", Arc::new(new_events))?;
     let previous = listing(&[display.to_string()], schema)?;
     session.register_table("__convlake_previous", Arc::new(previous))?;

@@ -13,7 +13,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use crate::cli::Format;
+use crate::cli::args::Format;
 use crate::error::{Error, Result};
 
 /// Where a result goes.
@@ -115,7 +115,10 @@ async fn write_to<W: Write + Send>(
             }
         }
         Format::Json => {
-            let mut writer = arrow::json::LineDelimitedWriter::new(&mut out);
+            // Every column in every row, null as `null`: one set of keys per row.
+            let mut writer = arrow::json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, arrow::json::writer::LineDelimited>(&mut out);
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 rows += batch.num_rows() as u64;

@@ -1,36 +1,21 @@
 //! What each CLI command does. `main` parses the command line and calls [`run`].
 
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::DFParser;
-use datafusion::sql::sqlparser::dialect::{GenericDialect, dialect_from_str};
 
-use crate::cli::{Cli, Command, Format, GenerateArgs, Report, SqlArgs};
+use crate::cli::args::{Cli, Command, Format, GenerateArgs, Report};
+use crate::cli::as_of::resolve_as_of;
+use crate::cli::sql::run_sql;
+use crate::cli::{repl, report};
 use crate::error::{Error, Result};
 use crate::generate::{GenerateOptions, generate};
-use crate::output::{self, Sink};
-use crate::{register, repl, report, session_context};
+use crate::lake::Lake;
+use crate::materialize::{conversations, coverage::Written, first_openings};
+use crate::{SAMPLE_LAKE, materialize, register, session_context};
 
 /// The Tokio runtime the command line runs on: one worker thread per core
-/// (Tokio's default) and at most one blocking thread per core (Tokio's
-/// default is 512).
-///
-/// Every read of a local Parquet file (object_store's `LocalFileSystem`)
-/// runs on a blocking thread. With Tokio's default, a scan starts a new
-/// thread whenever all are busy (58 of them for 1M conversations), each
-/// thread's allocator heap keeps the read buffers freed back to it, and the
-/// process grows by the bytes it reads: 10M `conversation_facts` peaked at
-/// 4.3 GB instead of 1.9 GB, and the 10M heat-map spent 2.0-4.1 s instead
-/// of 0.4-0.6 s in the kernel (README.md, "Layout and sort order: why").
-/// Reads from the page cache are copies: more threads than cores do not
-/// make them faster.
-///
-/// It also turns transparent huge pages off for the process (Linux).
-/// mimalloc asks for them on its arenas, and each first touch of one then
-/// zeroes 2 MiB in the kernel; right after another process has freed its
-/// memory (DuckDB's run, in the benchmark) that took 0.4-0.5 s of a 1 s
-/// query: 1M `opened_by_channel`, after a DuckDB run each time, 6 runs:
-/// 0.90-1.05 s with them, 0.66-0.73 s without (and 180 MB instead of
-/// 260 MB peak RSS).
+/// and at most one blocking thread per core (Tokio's default is 512), with
+/// transparent huge pages off for the process. Both keep memory and kernel
+/// time down (docs/performance.md, "The runtime").
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     // Best effort: where the kernel has no such switch, nothing changes.
     #[cfg(target_os = "linux")]
@@ -43,11 +28,30 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// One line of `convlake materialize` per file.
-fn print_written(file: &str, rows_are: &str, written: &crate::materialisation::Written) {
+fn print_written(file: &str, rows_are: &str, written: &Written) {
     println!(
         "{file}: {} {rows_are}, {} bytes; read {} of {} lake files in {:.1} s",
         written.rows, written.bytes, written.read_files, written.files, written.seconds
     );
+}
+
+/// The lake a command opens: `--lake` (or `CONVLAKE_LAKE`), else the
+/// sample lake `sample` of the source tree the binary was built from, when
+/// it is there (an installed binary run elsewhere has none).
+fn lake_location(given: Option<String>, sample: &str) -> Result<String> {
+    if let Some(lake) = given {
+        return Ok(lake);
+    }
+    if std::path::Path::new(sample).join("events").is_dir() {
+        return Ok(sample.to_string());
+    }
+    Err(Error::Parameter {
+        name: "--lake".into(),
+        reason: format!(
+            "no lake given: pass --lake PATH_OR_URL or set CONVLAKE_LAKE (the sample lake of \
+             the source tree this binary was built from, {sample}, is not here)"
+        ),
+    })
 }
 
 /// Runs one command of the command line.
@@ -56,22 +60,22 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Generate(args) => run_generate(args).await,
         command => {
             let ctx = session_context();
-            let lake = register(&ctx, &cli.lake).await?;
+            let lake = register(&ctx, &lake_location(cli.lake, SAMPLE_LAKE)?).await?;
             match command {
-                Command::Sql(SqlArgs {
-                    sql: Some(sql),
-                    format,
-                    output,
-                }) => run_sql(&ctx, &sql, format, output.as_deref()).await,
-                Command::Sql(SqlArgs {
-                    sql: None, format, ..
-                }) => repl::run(&ctx, format).await,
+                Command::Sql(args) => {
+                    let as_of = resolve_as_of(&ctx, &args.as_of).await?;
+                    let set = format!("set convlake.as_of = '{}'", as_of.replace('\'', "''"));
+                    ctx.sql(&set).await?.collect().await?;
+                    match args.sql {
+                        Some(sql) => run_sql(&ctx, &sql, args.format, args.output.as_deref()).await,
+                        None => repl::run(&ctx, args.format).await,
+                    }
+                }
                 Command::Tables => print_tables(&ctx, &lake).await,
                 Command::Materialize => {
-                    let openings = crate::first_openings::materialize(&ctx, &lake).await?;
-                    print_written(crate::first_openings::FILE, "contacts", &openings);
-                    let conversations = crate::conversations::materialize(&ctx, &lake).await?;
-                    print_written(crate::conversations::FILE, "conversations", &conversations);
+                    let [openings, written] = materialize(&ctx, &lake).await?;
+                    print_written(first_openings::FILE, "contacts", &openings);
+                    print_written(conversations::FILE, "conversations", &written);
                     Ok(())
                 }
                 Command::Report(Report::Conversations(args)) => {
@@ -89,59 +93,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Runs every statement of `sql` in order, writing each result; the result
-/// of the last statement goes to `output` when one is given.
-pub async fn run_sql(
-    ctx: &SessionContext,
-    sql: &str,
-    format: Format,
-    output: Option<&std::path::Path>,
-) -> Result<()> {
-    // Refused before any statement runs, not after a long export.
-    if let Some(folder) = output.filter(|path| path.is_dir()) {
-        return Err(Error::Parameter {
-            name: "--output".into(),
-            reason: format!("'{}' is a folder; name a file", folder.display()),
-        });
-    }
-    let dialect = ctx
-        .state()
-        .config()
-        .options()
-        .sql_parser
-        .dialect
-        .to_string();
-    let dialect = dialect_from_str(&dialect).unwrap_or_else(|| Box::new(GenericDialect {}));
-    let statements = DFParser::parse_sql_with_dialect(sql, dialect.as_ref())?;
-    if statements.is_empty() {
-        return Err(Error::Parameter {
-            name: "sql".into(),
-            reason: "no SQL statement given".into(),
-        });
-    }
-    let last = statements.len() - 1;
-    for (i, statement) in statements.into_iter().enumerate() {
-        let plan = ctx.state().statement_to_plan(statement).await?;
-        let df = ctx.execute_logical_plan(plan).await?;
-        let stream = df.execute_stream().await?;
-        // SET, CREATE and the like answer with no columns: nothing to show.
-        if stream.schema().fields().is_empty() {
-            let mut stream = stream;
-            while let Some(batch) = futures::StreamExt::next(&mut stream).await {
-                batch?;
-            }
-            continue;
-        }
-        let sink = match output {
-            Some(path) if i == last => Sink::File(path),
-            _ => Sink::Stdout,
-        };
-        output::write(stream, format, sink).await?;
-    }
-    Ok(())
-}
-
-async fn print_tables(ctx: &SessionContext, lake: &crate::Lake) -> Result<()> {
+async fn print_tables(ctx: &SessionContext, lake: &Lake) -> Result<()> {
     println!("lake: {}", lake.url);
     let width = lake.tables.iter().map(|t| t.name.len()).max().unwrap_or(5);
     println!(
@@ -197,12 +149,12 @@ async fn print_tables(ctx: &SessionContext, lake: &crate::Lake) -> Result<()> {
     println!(
         "{}",
         lake.first_openings
-            .describe(crate::first_openings::TABLE, "contacts")
+            .describe(first_openings::TABLE, "contacts")
     );
     println!(
         "{}",
         lake.conversations
-            .describe(crate::conversations::TABLE, "conversations")
+            .describe(conversations::TABLE, "conversations")
     );
     Ok(())
 }
@@ -241,4 +193,25 @@ async fn run_generate(args: GenerateArgs) -> Result<()> {
         started.elapsed()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_lake_is_the_sample_only_where_it_exists() {
+        assert_eq!(lake_location(None, SAMPLE_LAKE).unwrap(), SAMPLE_LAKE);
+        let given = Some("s3://bucket/lake".to_string());
+        assert_eq!(
+            lake_location(given, SAMPLE_LAKE).unwrap(),
+            "s3://bucket/lake"
+        );
+        // An installed binary run where its build tree is not.
+        let gone = "/nonexistent/convlake/data/sample";
+        let err = lake_location(None, gone).unwrap_err().to_string();
+        assert!(err.contains("--lake"), "{err}");
+        assert!(err.contains("CONVLAKE_LAKE"), "{err}");
+        assert!(err.contains(gone), "{err}");
+    }
 }

@@ -5,9 +5,9 @@
 use datafusion::prelude::SessionContext;
 use rustyline::error::ReadlineError;
 
-use crate::cli::Format;
-use crate::commands::run_sql;
-use crate::error::Result;
+use crate::cli::args::Format;
+use crate::cli::sql::run_sql;
+use crate::error::{Error, Result};
 
 const HELP: &str =
     "Statements end with ';'. \\d lists tables and views, \\d NAME describes one, \\q quits.";
@@ -73,12 +73,12 @@ fn meta_command(line: &str) -> Option<String> {
 
 fn report(result: Result<()>) {
     if let Err(err) = result {
-        eprintln!("error: {:#}", anyhow::Error::from(err));
+        eprintln!("error: {}", err.chain());
     }
 }
 
-fn readline_error(err: ReadlineError) -> crate::Error {
-    crate::Error::Io {
+fn readline_error(err: ReadlineError) -> Error {
+    Error::Io {
         action: "reading the prompt",
         path: "<terminal>".into(),
         source: std::io::Error::other(err),

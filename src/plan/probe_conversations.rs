@@ -26,7 +26,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::AggregateExec;
 use datafusion::physical_plan::joins::HashJoinExec;
 
-use crate::single_stage::CONVERSATION_KEY;
+use crate::plan::single_stage::CONVERSATION_KEY;
 
 #[derive(Debug, Default)]
 pub struct ProbeConversations;
@@ -81,7 +81,7 @@ fn builds_conversations(join: &HashJoinExec) -> bool {
 }
 
 /// Rows with a contact and no conversation: a per-contact table read as it
-/// is (the lake's materialised first openings, src/first_openings.rs).
+/// is (the lake's materialised first openings, src/materialize/first_openings.rs).
 fn per_contact(plan: &Arc<dyn ExecutionPlan>) -> bool {
     let schema = plan.schema();
     schema.field_with_name("contact_id").is_ok()

@@ -3,13 +3,16 @@
 
 use std::fmt::Write as _;
 
-use arrow::array::{AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Int64Type};
+use std::sync::Arc;
+
+use arrow::array::{AsArray, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRef};
 use datafusion::prelude::SessionContext;
 
-use crate::cli::{PageFormat, ReportArgs};
+use crate::cli::args::{PageFormat, ReportArgs};
+use crate::cli::as_of::resolve_as_of;
+use crate::cli::output::pretty;
 use crate::error::{Error, Result};
-use crate::output::pretty;
 
 /// The components of seed 000, in page order: (view, title).
 pub const CONVERSATIONS: [(&str, &str); 11] = [
@@ -132,31 +135,6 @@ pub fn set_statements(ctx_as_of: &str, args: &ReportArgs) -> Result<Vec<String>>
         sets.push(format!("set convlake.{key} = {}", quote(value.trim())));
     }
     Ok(sets)
-}
-
-/// The as-of time: the given one, or with `latest`, the newest event's time
-/// (so the sample lake shows data whatever today's date).
-async fn resolve_as_of(ctx: &SessionContext, as_of: &str) -> Result<String> {
-    if as_of != "latest" {
-        return Ok(as_of.to_string());
-    }
-    let batches = ctx
-        .sql("select cast(max(ts) as varchar) from events")
-        .await?
-        .collect()
-        .await?;
-    let latest = batches
-        .first()
-        .and_then(|b| {
-            let c = arrow::compute::cast(b.column(0), &DataType::Utf8).ok()?;
-            c.as_string::<i32>()
-                .iter()
-                .next()
-                .flatten()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    Ok(latest.replace(' ', "T"))
 }
 
 async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
@@ -334,6 +312,7 @@ pub async fn page(ctx: &SessionContext, args: &ReportArgs, report: &str) -> Resu
             }
             _ => {
                 let schema = ctx.table(*view).await?.schema().as_arrow().clone().into();
+                let (schema, batches) = shares_as_percent(schema, &batches)?;
                 writeln!(text, "{}", pretty(&schema, &batches)?).ok();
             }
         }
@@ -446,10 +425,46 @@ async fn grid(ctx: &SessionContext, view: &str, value: &str) -> Result<String> {
     Ok(out)
 }
 
+/// The `share` column (a fraction) as a person reads it, `44.3 %`, for the
+/// text page; JSON and the views keep the fraction.
+fn shares_as_percent(
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let Ok(at) = schema.index_of("share") else {
+        return Ok((schema, batches.to_vec()));
+    };
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[at] = Field::new("share", DataType::Utf8, true);
+    let percent_schema: SchemaRef = Arc::new(Schema::new(fields));
+    let batches = batches
+        .iter()
+        .map(|b| {
+            let fraction = arrow::compute::cast(b.column(at), &DataType::Float64)?;
+            let text: StringArray = fraction
+                .as_primitive::<Float64Type>()
+                .iter()
+                .map(|f| f.map(percent))
+                .collect();
+            let mut columns = b.columns().to_vec();
+            columns[at] = Arc::new(text);
+            Ok(RecordBatch::try_new(percent_schema.clone(), columns)?)
+        })
+        .collect::<Result<_>>()?;
+    Ok((percent_schema, batches))
+}
+
+/// A fraction as a percentage with one decimal: 0.44270833 is `44.3 %`.
+fn percent(fraction: f64) -> String {
+    format!("{:.1} %", fraction * 100.0)
+}
+
 fn json_rows(batches: &[RecordBatch]) -> Result<serde_json::Value> {
     let mut buf = Vec::new();
     {
-        let mut writer = arrow::json::ArrayWriter::new(&mut buf);
+        let mut writer = arrow::json::WriterBuilder::new()
+            .with_explicit_nulls(true)
+            .build::<_, arrow::json::writer::JsonArray>(&mut buf);
         for b in batches {
             writer.write(b)?;
         }
@@ -462,4 +477,18 @@ fn json_rows(batches: &[RecordBatch]) -> Result<serde_json::Value> {
         name: "json".into(),
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_read_as_percentages() {
+        assert_eq!(percent(0.4427083333333333), "44.3 %");
+        assert_eq!(percent(1.0), "100.0 %");
+        assert_eq!(percent(0.0), "0.0 %");
+        // 1 of 3: a third, rounded to one decimal.
+        assert_eq!(percent(1.0 / 3.0), "33.3 %");
+    }
 }

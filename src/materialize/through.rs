@@ -1,5 +1,5 @@
 //! `conversations_materialised_through()`: the last event the lake's
-//! materialised conversations cover (src/conversations.rs), or NULL when the
+//! materialised conversations cover (src/materialize/conversations.rs), or NULL when the
 //! lake has none in use. `sql/period_conversations.sql` reads the
 //! materialisation only when `report_as_of()` is not before it: an earlier
 //! as-of time needs the metrics of fewer events, which only the events give.

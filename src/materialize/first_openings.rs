@@ -4,12 +4,11 @@
 //! New vs returning (SPEC.md §2, "contact type") asks whether a contact had
 //! any earlier conversation: a 30-day report must read every opening before
 //! it, and contacts are not clustered in the files, so no statistics prune
-//! that scan (on a 365-day lake of 1M conversations it read 62.9 MB of
-//! 168.8 MB for a 30-day list). This file holds one row per contact, sorted
+//! that scan (docs/materialisation.md). This file holds one row per contact, sorted
 //! by `first_opened_at`, so a period reads the row groups of its own days.
 //!
 //! The file records which events files it summarises
-//! (src/materialisation.rs). A lake whose events files are exactly those
+//! (`coverage.rs`). A lake whose events files are exactly those
 //! registers it as the table `contact_first_openings`, in place of
 //! the view of the same name over the raw events
 //! (`sql/contact_first_openings.sql`); any other lake uses the view, so
@@ -30,8 +29,9 @@ use parquet::schema::types::ColumnPath;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::materialisation::{self, LakeFile, Materialised, Written, file_url, listing};
-use crate::schema::{Kind, STRING, ts_type};
+use crate::lake::schema::{Kind, STRING, ts_type};
+use crate::lake::{LakeFile, Materialised};
+use crate::materialize::coverage::{self, Written, file_url, listing};
 
 /// The table (and view) name the report views read.
 pub const TABLE: &str = "contact_first_openings";
@@ -71,7 +71,7 @@ pub async fn open(
     url: &Url,
     events: &[LakeFile],
 ) -> Result<Materialised> {
-    let Some((file, covers)) = materialisation::read(store, url, FILE).await? else {
+    let Some((file, covers)) = coverage::read(store, url, FILE).await? else {
         return Ok(Materialised::Absent);
     };
     for (column, kind) in COLUMNS {
@@ -82,11 +82,11 @@ pub async fn open(
             .map_err(|_| Error::MissingColumn {
                 file: file.display.clone(),
                 column: column.to_string(),
-                expected: crate::schema::expected_kind(kind).to_string(),
+                expected: crate::lake::schema::expected_kind(kind).to_string(),
             })?;
-        crate::schema::check_kind(&file.display, column, kind, field.data_type())?;
+        crate::lake::schema::check_kind(&file.display, column, kind, field.data_type())?;
     }
-    let status = materialisation::compare(&covers, events);
+    let status = coverage::compare(&covers, events);
     if let Materialised::Current { .. } = status {
         // One row per workspace and contact, as the view over the events
         // groups them: the planner drops the join where no contact type is
@@ -106,13 +106,13 @@ pub async fn open(
 /// [`crate::register`], which gave `lake`): only the files it lacks when
 /// the old one is merely behind, every events file otherwise. The file is
 /// replaced in one `put`, so a reader sees the old one or the new one.
-pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Written> {
+pub async fn materialize(ctx: &SessionContext, lake: &crate::lake::Lake) -> Result<Written> {
     let start = Instant::now();
     let store = ctx
         .runtime_env()
-        .object_store(crate::lake::ObjectStoreUrlOf(&lake.url))
+        .object_store(crate::lake::store::ObjectStoreUrlOf(&lake.url))
         .map_err(Error::DataFusion)?;
-    let (_, display) = materialisation::location(&lake.url, FILE);
+    let (_, display) = coverage::location(&lake.url, FILE);
     let (sql, read_files) = match &lake.first_openings {
         Materialised::Current { rows, bytes } => {
             return Ok(Written {
@@ -130,7 +130,7 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
                 .iter()
                 .map(|f| file_url(&lake.url, &f.path))
                 .collect();
-            let new_events = listing(&urls, crate::schema::events_schema())?;
+            let new_events = listing(&urls, crate::lake::schema::events_schema())?;
             ctx.register_table("__convlake_new_events", Arc::new(new_events))?;
             (
                 "select workspace_id, contact_id, first_opened_at from __convlake_previous \
@@ -158,7 +158,8 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_column_dictionary_enabled(first_opened_at.clone(), false)
         .set_column_encoding(first_opened_at, Encoding::DELTA_BINARY_PACKED);
-    let result = materialisation::write(
+    let progress = crate::progress::counter(FILE, "contacts");
+    let result = coverage::write(
         ctx,
         &query,
         schema(),
@@ -167,13 +168,15 @@ pub async fn materialize(ctx: &SessionContext, lake: &crate::Lake) -> Result<Wri
         vec![],
         &display,
         Vec::new(),
+        &progress,
     )
     .await;
+    progress.finish_and_clear();
     for temp in ["__convlake_previous", "__convlake_new_events"] {
         ctx.deregister_table(temp)?;
     }
     let (bytes, rows) = result?;
-    let bytes = materialisation::put(&store, &lake.url, FILE, bytes).await?;
+    let bytes = coverage::put(&store, &lake.url, FILE, bytes).await?;
     Ok(Written {
         rows,
         bytes,

@@ -5,8 +5,8 @@
 //! local file as a multipart upload that the store completes (or aborts)
 //! as a whole.
 //!
-//! Two files use it: each contact's first opening (src/first_openings.rs)
-//! and every conversation's metrics (src/conversations.rs). A file is read
+//! Two files use it: each contact's first opening (`first_openings.rs`)
+//! and every conversation's metrics (`conversations.rs`). A file is read
 //! only while it covers exactly the files it was made from, so no answer
 //! depends on it.
 
@@ -25,63 +25,14 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use parquet::arrow::ArrowWriter;
 use parquet::file::metadata::{KeyValue, ParquetMetaData};
 use parquet::file::properties::WriterPropertiesBuilder;
-use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::lake::ParquetFile;
+use crate::lake::derived::Materialised;
+use crate::lake::files::{LakeFile, ParquetFile, read_footers};
 
 /// The key-value metadata entry listing the lake files a file summarises.
 const COVERS: &str = "convlake.covers";
-
-/// One lake file as a materialisation knows it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct LakeFile {
-    /// Path inside the store.
-    pub path: String,
-    pub size: u64,
-    /// The store's version tag (local disk: inode, size and modification
-    /// time), when it gives one.
-    pub e_tag: Option<String>,
-}
-
-/// What a materialisation is, next to the lake's files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Materialised {
-    /// No file: the view over the raw events is used.
-    Absent,
-    /// It covers exactly the lake's files: registered and used.
-    Current { rows: u64, bytes: u64 },
-    /// Files were added since: the view is used until `convlake materialize`
-    /// adds them.
-    Behind { new_files: Vec<LakeFile> },
-    /// A file it covers changed or went away, or another version of
-    /// convlake wrote it: the view is used, and `convlake materialize`
-    /// starts over.
-    Stale { reason: String },
-}
-
-impl Materialised {
-    /// One line for `convlake tables` and for `convlake materialize`:
-    /// `table` is the name it is read under, `rows` what a row is.
-    pub fn describe(&self, table: &str, rows_are: &str) -> String {
-        match self {
-            Materialised::Absent => format!("{table}: not materialised (`convlake materialize`)"),
-            Materialised::Current { rows, bytes } => {
-                format!("{table}: materialised, {rows} {rows_are}, {bytes} bytes, up to date")
-            }
-            Materialised::Behind { new_files } => format!(
-                "{table}: materialised but {} lake file(s) are newer; read from the events \
-                 until `convlake materialize`",
-                new_files.len()
-            ),
-            Materialised::Stale { reason } => format!(
-                "{table}: materialisation ignored ({reason}); read from the events until \
-                 `convlake materialize`"
-            ),
-        }
-    }
-}
 
 /// What `convlake materialize` did to one file.
 #[derive(Debug)]
@@ -121,9 +72,7 @@ pub(crate) async fn read(
             });
         }
     };
-    let file = crate::lake::read_footers(store, url, vec![meta])
-        .await?
-        .remove(0);
+    let file = read_footers(store, url, vec![meta]).await?.remove(0);
     let covers = covers(file.metadata.metadata(), &file.display)?;
     Ok(Some((file, covers)))
 }
@@ -187,8 +136,8 @@ pub(crate) fn compare(covers: &[LakeFile], files: &[LakeFile]) -> Materialised {
 }
 
 /// Runs `query` on `ctx` and writes its rows, cast to `schema`, into
-/// `sink` as a Parquet file that records `covers` and any `metadata`.
-/// Returns the sink and the row count.
+/// `sink` as a Parquet file that records `covers` and any `metadata`,
+/// counting its rows on `progress`. Returns the sink and the row count.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn write<W: std::io::Write + Send>(
     ctx: &SessionContext,
@@ -199,6 +148,7 @@ pub(crate) async fn write<W: std::io::Write + Send>(
     metadata: Vec<KeyValue>,
     display: &str,
     sink: W,
+    progress: &indicatif::ProgressBar,
 ) -> Result<(W, u64)> {
     let mut stream = ctx.sql(query).await?.execute_stream().await?;
     let covers = serde_json::to_string(covers).expect("plain strings and numbers");
@@ -215,6 +165,7 @@ pub(crate) async fn write<W: std::io::Write + Send>(
     while let Some(batch) = stream.next().await {
         let batch = batch?;
         rows += batch.num_rows() as u64;
+        progress.inc(batch.num_rows() as u64);
         // A string column may come out of the query as Utf8 or Utf8View.
         let columns = batch
             .columns()
@@ -273,18 +224,22 @@ pub(crate) async fn upload(
             source: Box::new(source),
         },
     };
-    let mut reader = tokio::fs::File::open(local).await.map_err(io_error)?;
+    let reader = tokio::fs::File::open(local).await.map_err(io_error)?;
     let mut writer = object_store::buffered::BufWriter::with_capacity(
         Arc::clone(store),
         path,
         UPLOAD_PART_BYTES,
     );
+    let total = reader.metadata().await.map_err(io_error)?.len();
+    let progress = crate::progress::bytes(&format!("uploading {file}"), total);
+    let mut reader = progress.wrap_async_read(reader);
     let copied = async {
         let size = tokio::io::copy(&mut reader, &mut writer).await?;
         writer.shutdown().await?;
         Ok::<u64, std::io::Error>(size)
     }
     .await;
+    progress.finish_and_clear();
     match copied {
         Ok(size) => Ok(size),
         Err(source) => {

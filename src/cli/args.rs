@@ -4,15 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::SAMPLE_LAKE;
-
 /// SQL analytics over customer-conversation events in a Parquet lake.
 #[derive(Debug, Parser)]
 #[command(name = "convlake", version, about, long_about = None)]
 pub struct Cli {
-    /// The lake: a path, file:///path, s3://bucket/prefix, gs://bucket/prefix or az://container/prefix
-    #[arg(long, global = true, env = "CONVLAKE_LAKE", default_value = SAMPLE_LAKE)]
-    pub lake: String,
+    /// The lake: a path, file:///path, s3://bucket/prefix, gs://bucket/prefix or az://container/prefix [default: the sample lake, data/sample, when run from the source tree]
+    #[arg(long, global = true, env = "CONVLAKE_LAKE")]
+    pub lake: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -58,7 +56,7 @@ pub struct ReportArgs {
     #[arg(long, default_value = "UTC")]
     pub tz: String,
 
-    /// The report's "now": an RFC 3339 timestamp, or 'latest' for the newest event in the lake
+    /// The report's "now": an RFC 3339 timestamp, 'latest' for the newest event in the lake, or 'now'
     #[arg(long, default_value = "latest")]
     pub as_of: String,
 
@@ -91,6 +89,10 @@ pub struct SqlArgs {
     /// Write the result to this file (created only if the query succeeds; a FIFO or device such as /dev/null is written in place) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+
+    /// The reports' "now" (convlake.as_of, which a SET overrides): an RFC 3339 timestamp, 'latest' for the newest event in the lake, or 'now'
+    #[arg(long, default_value = "latest")]
+    pub as_of: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod functions;
+mod html;
 mod lake;
 mod materialize;
 mod s3;

@@ -68,9 +68,17 @@ pub struct ReportArgs {
     #[arg(long)]
     pub filter: Vec<String>,
 
-    /// Output: a text page, or JSON with every component's rows
+    /// Output: a text page, JSON with every component's rows, or a self-contained HTML page
     #[arg(long, short, value_enum, default_value_t = PageFormat::Table)]
     pub format: PageFormat,
+
+    /// Write the page to this file (it appears only once written whole) instead of stdout
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+
+    /// Language of the HTML page's labels and numbers: en, fr or es
+    #[arg(long, default_value = "en")]
+    pub locale: String,
 
     /// Rows of the conversation list to show
     #[arg(long, default_value_t = 10)]
@@ -113,6 +121,8 @@ pub enum PageFormat {
     Table,
     /// One JSON document: parameters, then each component's notice and rows
     Json,
+    /// One self-contained HTML page (inline CSS and SVG, nothing fetched)
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 pub mod args;
 mod as_of;
 mod commands;
+mod html;
 mod output;
 mod repl;
 pub mod report;

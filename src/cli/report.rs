@@ -11,6 +11,7 @@ use datafusion::prelude::SessionContext;
 
 use crate::cli::args::{PageFormat, ReportArgs};
 use crate::cli::as_of::resolve_as_of;
+use crate::cli::html;
 use crate::cli::output::pretty;
 use crate::error::{Error, Result};
 
@@ -235,10 +236,21 @@ pub async fn page(ctx: &SessionContext, args: &ReportArgs, report: &str) -> Resu
                 (notice, batches)
             }
         };
-        if args.format == PageFormat::Json {
+        if args.format != PageFormat::Table {
+            // The view's columns in its order (a row's keys come sorted).
+            let columns: Vec<String> = ctx
+                .table(*view)
+                .await?
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
             json_components.insert(
                 view.to_string(),
-                serde_json::json!({ "title": title, "notice": notice, "rows": json_rows(&batches)? }),
+                serde_json::json!({
+                    "title": title, "notice": notice, "columns": columns, "rows": json_rows(&batches)?
+                }),
             );
             continue;
         }
@@ -317,21 +329,58 @@ pub async fn page(ctx: &SessionContext, args: &ReportArgs, report: &str) -> Resu
             }
         }
     }
-    if args.format == PageFormat::Json {
+    let locale = html::Locale::parse(&args.locale)?;
+    let document = if args.format == PageFormat::Table {
+        text
+    } else {
         let page = serde_json::json!({
             "report": report,
             "parameters": { "period": args.period, "timezone": args.tz, "as_of": as_of,
                             "workspace": args.workspace, "filters": args.filter, "range_utc": period },
             "components": json_components,
         });
-        let json = serde_json::to_string_pretty(&page).map_err(|e| Error::Parameter {
-            name: "json".into(),
-            reason: e.to_string(),
-        })?;
-        println!("{json}");
-    } else {
-        print!("{text}");
+        if args.format == PageFormat::Html {
+            html::render(&page, components, locale, args.rows)
+        } else {
+            let json = serde_json::to_string_pretty(&page).map_err(|e| Error::Parameter {
+                name: "json".into(),
+                reason: e.to_string(),
+            })?;
+            format!("{json}\n")
+        }
+    };
+    match &args.output {
+        Some(path) => write_whole(path, document.as_bytes()),
+        None => {
+            use std::io::Write as _;
+            std::io::stdout()
+                .write_all(document.as_bytes())
+                .map_err(Error::io("writing", "<stdout>"))
+        }
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, renamed
+/// into place once whole: a reader sees the old file or the new one.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(folder)
+        .map_err(Error::io("cannot create a file in", folder))?;
+    file.write_all(bytes).map_err(Error::io("writing", path))?;
+    // A page to share: readable by others, as a file the shell creates.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(Error::io("writing", path))?;
+    }
+    file.persist(path)
+        .map_err(|e| Error::io("cannot write", path)(e.error))?;
     Ok(())
 }
 
@@ -415,14 +464,61 @@ async fn grid(ctx: &SessionContext, view: &str, value: &str) -> Result<String> {
         write!(out, " {h:>width$}").ok();
     }
     out.push('\n');
+    let shade = colour_terminal();
+    let max = cells
+        .iter()
+        .flatten()
+        .filter_map(|c| cell_level(c))
+        .fold(0.0, f64::max);
     for (w, line) in cells.iter().enumerate() {
         write!(out, "{:<4}", names[w]).ok();
         for c in line {
-            write!(out, " {c:>width$}").ok();
+            match cell_level(c)
+                .filter(|_| shade)
+                .and_then(|v| shade_of(v, max))
+            {
+                Some((bg, fg)) => {
+                    write!(out, " \x1b[48;5;{bg}m\x1b[38;5;{fg}m{c:>width$}\x1b[0m").ok()
+                }
+                None => write!(out, " {c:>width$}").ok(),
+            };
         }
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Whether stdout is a terminal that shows colour (not `NO_COLOR`, not a
+/// `dumb` terminal): the heat-maps are then shaded.
+fn colour_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+/// A cell's level on the shading scale: its number, or a delay bucket's rank.
+fn cell_level(cell: &str) -> Option<f64> {
+    match cell {
+        "<1h" => Some(1.0),
+        "1-4h" => Some(2.0),
+        "4-8h" => Some(3.0),
+        "8-24h" => Some(4.0),
+        ">24h" => Some(5.0),
+        other => other.parse().ok(),
+    }
+}
+
+/// 256-colour background and text for `value` out of `max`: viridis in
+/// eight steps (colour-blind safe), none for nothing.
+fn shade_of(value: f64, max: f64) -> Option<(u8, u8)> {
+    const SCALE: [u8; 8] = [54, 61, 67, 31, 36, 71, 149, 226];
+    if value <= 0.0 || max <= 0.0 {
+        return None;
+    }
+    let step = ((value / max) * (SCALE.len() - 1) as f64).round() as usize;
+    let step = step.min(SCALE.len() - 1);
+    Some((SCALE[step], if step >= 5 { 16 } else { 231 }))
 }
 
 /// The `share` column (a fraction) as a person reads it, `44.3 %`, for the
@@ -482,6 +578,15 @@ fn json_rows(batches: &[RecordBatch]) -> Result<serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heat_map_cells_shade_by_their_level() {
+        assert_eq!(shade_of(0.0, 10.0), None);
+        assert_eq!(shade_of(10.0, 10.0), Some((226, 16)));
+        assert_eq!(shade_of(1.0, 10.0), Some((54, 231)));
+        assert_eq!(cell_level(">24h"), Some(5.0));
+        assert_eq!(cell_level("-"), None);
+    }
 
     #[test]
     fn shares_read_as_percentages() {

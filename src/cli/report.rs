@@ -583,7 +583,9 @@ mod tests {
     fn heat_map_cells_shade_by_their_level() {
         assert_eq!(shade_of(0.0, 10.0), None);
         assert_eq!(shade_of(10.0, 10.0), Some((226, 16)));
-        assert_eq!(shade_of(1.0, 10.0), Some((54, 231)));
+        // 0.5 of 10 is step round(0.35) = 0; 1 of 10 is step round(0.7) = 1.
+        assert_eq!(shade_of(0.5, 10.0), Some((54, 231)));
+        assert_eq!(shade_of(1.0, 10.0), Some((61, 231)));
         assert_eq!(cell_level(">24h"), Some(5.0));
         assert_eq!(cell_level("-"), None);
     }

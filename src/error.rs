@@ -140,20 +140,7 @@ impl Error {
     /// DataFusion's diagnostics and contexts do, is said once, and
     /// DataFusion's "caused by" lines join the one line.
     pub fn chain(&self) -> String {
-        let mut line = String::new();
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
-        while let Some(err) = cause {
-            let text = err.to_string().replace("\ncaused by\n", ": ");
-            let text = text.trim();
-            if !text.is_empty() && !line.contains(text) {
-                if !line.is_empty() {
-                    line.push_str(": ");
-                }
-                line.push_str(text);
-            }
-            cause = err.source();
-        }
-        line
+        chain_of(self)
     }
 
     pub(crate) fn io(
@@ -167,4 +154,22 @@ impl Error {
             source,
         }
     }
+}
+
+/// `error` and its causes on one line, each said once: see [`Error::chain`].
+pub fn chain_of(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = String::new();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(err) = cause {
+        let text = err.to_string().replace("\ncaused by\n", ": ");
+        let text = text.trim();
+        if !text.is_empty() && !line.contains(text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(text);
+        }
+        cause = err.source();
+    }
+    line
 }

@@ -16,6 +16,7 @@ pub mod lake;
 pub mod materialize;
 pub mod plan;
 pub mod progress;
+pub mod serve;
 pub mod views;
 
 use datafusion::execution::FunctionRegistry;

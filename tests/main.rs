@@ -9,5 +9,6 @@ mod lake;
 mod materialize;
 mod s3;
 mod sample;
+mod serve;
 mod slt;
 mod views;

@@ -34,6 +34,53 @@ pub enum Command {
     Report(Report),
     /// Write a realistic lake of generated events
     Generate(GenerateArgs),
+    /// Serve the lake's views to BI tools over the PostgreSQL wire (read-only)
+    Serve(ServeArgs),
+    /// Manage the users file of `serve`
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address of the PostgreSQL listener; off loopback it needs --users and TLS
+    #[arg(long, env = "CONVLAKE_LISTEN", default_value = "127.0.0.1:5432")]
+    pub listen: std::net::SocketAddr,
+
+    /// The users file (convlake user add); without it, anyone on this machine connects unauthenticated, on loopback only
+    #[arg(long, env = "CONVLAKE_USERS")]
+    pub users: Option<PathBuf>,
+
+    /// TLS certificate chain (PEM); TLS is then required of every client
+    #[arg(long, env = "CONVLAKE_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// TLS private key (PEM)
+    #[arg(long, env = "CONVLAKE_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Listen off loopback without TLS (passwords stay SCRAM-protected, data does not)
+    #[arg(long, env = "CONVLAKE_ALLOW_PLAINTEXT")]
+    pub allow_plaintext: bool,
+
+    /// Seconds running connections have to finish after SIGTERM or Ctrl-C
+    #[arg(long, env = "CONVLAKE_GRACE_SECONDS", default_value_t = 10)]
+    pub grace_seconds: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (or replace its entry): the password is read from standard input, or CONVLAKE_PASSWORD
+    Add {
+        /// The user name clients log in with
+        name: String,
+        /// A workspace the user may see, repeatable (default: every workspace)
+        #[arg(long)]
+        workspace: Vec<String>,
+        /// The users file to write
+        #[arg(long, env = "CONVLAKE_USERS")]
+        users: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

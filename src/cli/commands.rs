@@ -2,7 +2,7 @@
 
 use datafusion::prelude::SessionContext;
 
-use crate::cli::args::{Cli, Command, Format, GenerateArgs, Report};
+use crate::cli::args::{Cli, Command, Format, GenerateArgs, Report, UserCommand};
 use crate::cli::as_of::resolve_as_of;
 use crate::cli::sql::run_sql;
 use crate::cli::{repl, report};
@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 use crate::generate::{GenerateOptions, generate};
 use crate::lake::Lake;
 use crate::materialize::{conversations, coverage::Written, first_openings};
+use crate::serve::server::ServeOptions;
+use crate::serve::users::Users;
 use crate::{SAMPLE_LAKE, materialize, register, session_context};
 
 /// The Tokio runtime the command line runs on: one worker thread per core
@@ -54,10 +56,38 @@ fn lake_location(given: Option<String>, sample: &str) -> Result<String> {
     })
 }
 
+/// `convlake user add`: the password from `CONVLAKE_PASSWORD`, else the
+/// first line of standard input.
+fn add_user(name: &str, workspaces: &[String], users: &std::path::Path) -> Result<()> {
+    let password = match std::env::var("CONVLAKE_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(Error::io("reading the password from", "<stdin>"))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    Users::add(users, name, workspaces, &password)?;
+    let scope = if workspaces.is_empty() {
+        "every workspace".to_string()
+    } else {
+        workspaces.join(", ")
+    };
+    eprintln!("{}: user '{name}' ({scope})", users.display());
+    Ok(())
+}
+
 /// Runs one command of the command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate(args) => run_generate(args).await,
+        Command::User(UserCommand::Add {
+            name,
+            workspace,
+            users,
+        }) => add_user(&name, &workspace, &users),
         command => {
             let ctx = session_context();
             let lake = register(&ctx, &lake_location(cli.lake, SAMPLE_LAKE)?).await?;
@@ -87,7 +117,20 @@ pub async fn run(cli: Cli) -> Result<()> {
                     let sql = format!("describe {}", quote_ident(&table));
                     run_sql(&ctx, &sql, Format::Table, None).await
                 }
-                Command::Generate(_) => unreachable!("handled above"),
+                Command::Serve(args) => {
+                    let options = ServeOptions {
+                        listen: args.listen,
+                        users: args.users,
+                        tls_cert: args.tls_cert,
+                        tls_key: args.tls_key,
+                        allow_plaintext: args.allow_plaintext,
+                        grace: std::time::Duration::from_secs(args.grace_seconds),
+                    };
+                    // Refused before the lake is even read.
+                    crate::serve::server::check(&options)?;
+                    crate::serve::server::serve(ctx, options).await
+                }
+                Command::Generate(_) | Command::User(_) => unreachable!("handled above"),
             }
         }
     }

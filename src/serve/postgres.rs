@@ -1,0 +1,506 @@
+//! The PostgreSQL wire front-end: pgwire's protocol and datafusion-postgres'
+//! query handling, with one set of handlers per connection (its own
+//! session, built once the user is known), SCRAM-SHA-256 against the users
+//! file, TLS required where configured, and every statement through the
+//! rules of `session.rs`.
+
+use std::fmt::Debug;
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::{ParamValues, ToDFSchema};
+use datafusion::logical_expr::{EmptyRelation, LogicalPlan};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion_postgres::hooks::HookClient;
+use datafusion_postgres::hooks::cursor::CursorStatementHook;
+use datafusion_postgres::hooks::set_show::SetShowHook;
+use datafusion_postgres::hooks::transactions::TransactionStatementHook;
+use datafusion_postgres::pgwire;
+use datafusion_postgres::{DfSessionService, QueryHook};
+use futures::Sink;
+use pgwire::api::auth::noop::NoopStartupHandler;
+use pgwire::api::auth::sasl::SASLAuthStartupHandler;
+use pgwire::api::auth::sasl::scram::ScramAuth;
+use pgwire::api::auth::{
+    AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
+};
+use pgwire::api::cancel::DefaultCancelHandler;
+use pgwire::api::portal::Portal;
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, ConnectionManager, ErrorHandler, PgWireConnectionState,
+    PgWireServerHandlers, Type,
+};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+
+use crate::serve::session::{self, Principal, Refusal};
+use crate::serve::users::{ITERATIONS, Users};
+
+/// What every connection shares: the lake's session, the users (none:
+/// anyone, on loopback only), whether TLS is required, cancellations.
+pub struct Shared {
+    pub base: SessionContext,
+    pub users: Option<Arc<Users>>,
+    pub tls_required: bool,
+    pub connections: Arc<ConnectionManager>,
+}
+
+/// The handlers of one connection.
+pub struct Connection {
+    service: Arc<Service>,
+    startup: Arc<Startup>,
+    cancel: Arc<DefaultCancelHandler>,
+}
+
+impl Connection {
+    pub fn new(shared: Arc<Shared>) -> Connection {
+        let service = Arc::new(Service {
+            session: OnceLock::new(),
+            unauthenticated: Arc::new(DfSessionService::new(Arc::new(SessionContext::new()))),
+        });
+        let sasl = shared.users.as_ref().map(|users| {
+            let mut scram = ScramAuth::new(Arc::new(UsersSource {
+                users: users.clone(),
+            }));
+            scram.set_iterations(ITERATIONS);
+            SASLAuthStartupHandler::new(Arc::new(parameters()))
+                .with_scram(scram)
+                .with_connection_manager(shared.connections.clone())
+        });
+        Connection {
+            startup: Arc::new(Startup {
+                shared: shared.clone(),
+                sasl,
+                service: service.clone(),
+            }),
+            cancel: Arc::new(DefaultCancelHandler::new(shared.connections.clone())),
+            service,
+        }
+    }
+}
+
+impl PgWireServerHandlers for Connection {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.service.clone()
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.service.clone()
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        self.startup.clone()
+    }
+
+    fn error_handler(&self) -> Arc<impl ErrorHandler> {
+        Arc::new(SqlStates)
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        self.cancel.clone()
+    }
+}
+
+/// What the server says of itself on connect: a PostgreSQL 16 version
+/// string (SQLAlchemy and others parse it), read-only transactions.
+fn parameters() -> DefaultServerParameterProvider {
+    let mut parameters = DefaultServerParameterProvider::default();
+    parameters.server_version = "16.6".to_string();
+    parameters.default_transaction_read_only = true;
+    parameters.is_superuser = false;
+    parameters
+}
+
+/// The users file as pgwire's SCRAM asks for it. An unknown user gets a
+/// verifier of no password anyone knows, so the exchange fails at the same
+/// step, with the same error (28P01), as a wrong password.
+#[derive(Debug)]
+struct UsersSource {
+    users: Arc<Users>,
+}
+
+#[async_trait]
+impl AuthSource for UsersSource {
+    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
+        let user = login.user().and_then(|name| self.users.get(name));
+        let (salt, salted) = match user.map(|u| u.scram_sha_256.decode()) {
+            Some(Ok(verifier)) => verifier,
+            _ => {
+                let mut noise = [0u8; 48];
+                getrandom_02::getrandom(&mut noise)
+                    .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
+                (noise[..16].to_vec(), noise[16..].to_vec())
+            }
+        };
+        Ok(Password::new(Some(salt), salted))
+    }
+}
+
+/// Authentication, then the connection's session.
+struct Startup {
+    shared: Arc<Shared>,
+    sasl: Option<SASLAuthStartupHandler<DefaultServerParameterProvider>>,
+    service: Arc<Service>,
+}
+
+/// With no users file: anyone on this machine, unauthenticated (the
+/// server listens on loopback only then).
+struct Trust;
+
+#[async_trait]
+impl NoopStartupHandler for Trust {}
+
+#[async_trait]
+impl StartupHandler for Startup {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if matches!(message, PgWireFrontendMessage::Startup(_))
+            && self.shared.tls_required
+            && !client.is_secure()
+        {
+            return Err(user_error(
+                "FATAL",
+                "28000",
+                "this server requires TLS: connect with sslmode=require".to_string(),
+            ));
+        }
+        match &self.sasl {
+            Some(sasl) => sasl.on_startup(client, message).await?,
+            None => Trust.on_startup(client, message).await?,
+        }
+        if matches!(client.state(), PgWireConnectionState::ReadyForQuery)
+            && self.service.session.get().is_none()
+        {
+            let user = client.metadata().get("user").cloned().unwrap_or_default();
+            let workspaces = self
+                .shared
+                .users
+                .as_ref()
+                .and_then(|users| users.get(&user))
+                .map(|u| u.workspaces.clone())
+                .filter(|w| !w.is_empty());
+            let principal = Principal { user, workspaces };
+            let ctx = session::connection_context(&self.shared.base, &principal)
+                .await
+                .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
+            let hooks: Vec<Arc<dyn QueryHook>> = vec![
+                Arc::new(Rules {
+                    principal: principal.clone(),
+                }),
+                Arc::new(CursorStatementHook),
+                Arc::new(SetShowHook),
+                Arc::new(TransactionStatementHook),
+            ];
+            let service = DfSessionService::new_with_hooks(Arc::new(ctx), hooks);
+            let _ = self.service.session.set(Arc::new(service));
+        }
+        Ok(())
+    }
+}
+
+/// The query handlers of one connection: its session once authenticated.
+struct Service {
+    session: OnceLock<Arc<DfSessionService>>,
+    /// Answers nothing: what a message before authentication would reach.
+    unauthenticated: Arc<DfSessionService>,
+}
+
+impl Service {
+    fn session(&self) -> &Arc<DfSessionService> {
+        self.session.get().unwrap_or(&self.unauthenticated)
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Service {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        SimpleQueryHandler::do_query(self.session().as_ref(), client, query).await
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Service {
+    type Statement = <DfSessionService as ExtendedQueryHandler>::Statement;
+    type QueryParser = <DfSessionService as ExtendedQueryHandler>::QueryParser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        self.session().query_parser()
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        ExtendedQueryHandler::do_query(self.session().as_ref(), client, portal, max_rows).await
+    }
+}
+
+/// `session.rs`'s rules on every statement, and convlake's `SET`, `RESET`
+/// and `SHOW`, before datafusion-postgres' own hooks see them.
+struct Rules {
+    principal: Principal,
+}
+
+impl Rules {
+    /// The answer to `statement` when convlake gives it: a refusal, a
+    /// report parameter set, reset or shown. `None` lets it through.
+    fn answer(
+        &self,
+        statement: &Statement,
+        ctx: &SessionContext,
+    ) -> Option<PgWireResult<Response>> {
+        if let Err(refusal) = session::check_statement(statement) {
+            return Some(Err(refused(refusal)));
+        }
+        match statement {
+            Statement::Set(set) => {
+                let (name, value) = session::convlake_assignment(set)?;
+                Some(
+                    session::set_parameter(ctx, &self.principal, &name, &value)
+                        .map(|()| Response::Execution(Tag::new("SET")))
+                        .map_err(refused),
+                )
+            }
+            Statement::Reset(reset) => {
+                let names = session::convlake_reset(&reset.reset)?;
+                let defaults = session::connection_defaults(&self.principal);
+                for name in names {
+                    let value = defaults
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default();
+                    if let Err(refusal) =
+                        session::set_parameter(ctx, &self.principal, &name, &value)
+                    {
+                        return Some(Err(refused(refusal)));
+                    }
+                }
+                Some(Ok(Response::Execution(Tag::new("RESET"))))
+            }
+            Statement::ShowVariable { variable } => {
+                let name = variable
+                    .iter()
+                    .map(|v| v.value.to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let parameter = name.strip_prefix("convlake.")?;
+                Some(
+                    session::parameter_value(ctx, parameter)
+                        .map_err(refused)
+                        .and_then(|value| one_value(&name, &value))
+                        .map(Response::Query),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// The plan a statement convlake answers itself has at parse time.
+    fn parse_plan(&self, statement: &Statement) -> Option<PgWireResult<LogicalPlan>> {
+        if let Err(refusal) = session::check_statement(statement) {
+            return Some(Err(refused(refusal)));
+        }
+        let fields = match statement {
+            Statement::Set(set) => {
+                session::convlake_assignment(set)?;
+                vec![]
+            }
+            Statement::Reset(reset) => {
+                session::convlake_reset(&reset.reset)?;
+                vec![]
+            }
+            Statement::ShowVariable { variable } => {
+                let name = variable
+                    .iter()
+                    .map(|v| v.value.to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                name.strip_prefix("convlake.")?;
+                vec![Field::new(name, DataType::Utf8, false)]
+            }
+            _ => return None,
+        };
+        Some(
+            Schema::new(fields)
+                .to_dfschema()
+                .map(|schema| {
+                    LogicalPlan::EmptyRelation(EmptyRelation {
+                        produce_one_row: true,
+                        schema: Arc::new(schema),
+                    })
+                })
+                .map_err(|e| PgWireError::ApiError(Box::new(e))),
+        )
+    }
+}
+
+#[async_trait]
+impl QueryHook for Rules {
+    async fn handle_simple_query(
+        &self,
+        statement: &Statement,
+        session_context: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        self.answer(statement, session_context)
+    }
+
+    async fn handle_extended_parse_query(
+        &self,
+        statement: &Statement,
+        _session_context: &SessionContext,
+        _client: &(dyn ClientInfo + Send + Sync),
+    ) -> Option<PgWireResult<LogicalPlan>> {
+        self.parse_plan(statement)
+    }
+
+    async fn handle_extended_query(
+        &self,
+        statement: &Statement,
+        _logical_plan: &LogicalPlan,
+        _params: &ParamValues,
+        session_context: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        self.answer(statement, session_context)
+    }
+}
+
+/// One row of one text column.
+fn one_value(name: &str, value: &str) -> PgWireResult<QueryResponse> {
+    let fields = Arc::new(vec![FieldInfo::new(
+        name.to_string(),
+        None,
+        None,
+        Type::TEXT,
+        FieldFormat::Text,
+    )]);
+    let mut encoder = DataRowEncoder::new(fields.clone());
+    encoder.encode_field(&Some(value))?;
+    let row = encoder.take_row();
+    Ok(QueryResponse::new(
+        fields,
+        Box::pin(futures::stream::once(async move { Ok(row) })),
+    ))
+}
+
+fn user_error(severity: &str, sqlstate: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        severity.to_string(),
+        sqlstate.to_string(),
+        message,
+    )))
+}
+
+fn refused(refusal: Refusal) -> PgWireError {
+    user_error("ERROR", refusal.sqlstate, refusal.message)
+}
+
+/// Errors as PostgreSQL clients tell them apart: DataFusion's planning and
+/// execution errors get the SQLSTATE of their kind, and their causes on one
+/// line.
+struct SqlStates;
+
+impl ErrorHandler for SqlStates {
+    fn on_error<C>(&self, client: &C, error: &mut PgWireError)
+    where
+        C: ClientInfo,
+    {
+        // PostgreSQL's words, with the user logging in (SCRAM's own user
+        // name is empty), for a wrong password and an unknown user alike.
+        if let PgWireError::InvalidPassword(_) = error {
+            let user = client.metadata().get("user").cloned().unwrap_or_default();
+            *error = user_error(
+                "FATAL",
+                "28P01",
+                format!("password authentication failed for user \"{user}\""),
+            );
+            return;
+        }
+        if let PgWireError::ApiError(cause) = error {
+            let message = crate::error::chain_of(cause.as_ref());
+            *error = user_error("ERROR", sqlstate_of(&message), message);
+        }
+    }
+}
+
+/// The SQLSTATE of a DataFusion error, by what its message says.
+fn sqlstate_of(message: &str) -> &'static str {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("sql error: parsererror") || lower.contains("syntax error") {
+        "42601"
+    } else if lower.contains("table '") && lower.contains("not found") {
+        "42P01"
+    } else if lower.contains("no field named")
+        || lower.contains("column '") && lower.contains("not found")
+    {
+        "42703"
+    } else if lower.contains("invalid value for parameter") {
+        "22023"
+    } else if lower.contains("filter not applicable here") {
+        "22023"
+    } else if lower.contains("resources exhausted") {
+        "53200"
+    } else if lower.contains("invalid function")
+        || lower.contains("function") && lower.contains("not found")
+    {
+        "42883"
+    } else {
+        "XX000"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_get_the_sqlstate_of_their_kind() {
+        assert_eq!(
+            sqlstate_of("SQL error: ParserError(\"Expected: an SQL statement\")"),
+            "42601"
+        );
+        assert_eq!(
+            sqlstate_of("Error during planning: table 'datafusion.public.x' not found"),
+            "42P01"
+        );
+        assert_eq!(sqlstate_of("Schema error: No field named nope."), "42703");
+        assert_eq!(
+            sqlstate_of("invalid value for parameter 'convlake.period': x"),
+            "22023"
+        );
+        assert_eq!(
+            sqlstate_of("Resources exhausted: Failed to allocate"),
+            "53200"
+        );
+        assert_eq!(sqlstate_of("something else"), "XX000");
+    }
+}

@@ -1,0 +1,249 @@
+//! `convlake serve`: checks its configuration before it listens (TLS files,
+//! who may connect from where), then accepts PostgreSQL connections until
+//! SIGTERM or Ctrl-C, giving running ones a grace period.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use datafusion::prelude::SessionContext;
+use datafusion_postgres::pgwire;
+use pgwire::api::ConnectionManager;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::error::{Error, Result};
+use crate::serve::postgres::{Connection, Shared};
+use crate::serve::users::Users;
+
+/// How `convlake serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Where the PostgreSQL listener binds.
+    pub listen: SocketAddr,
+    /// The users file; none: anyone, unauthenticated, on loopback only.
+    pub users: Option<PathBuf>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Listen off loopback without TLS.
+    pub allow_plaintext: bool,
+    /// How long running connections have to finish once told to stop.
+    pub grace: Duration,
+}
+
+/// Refuses what would be insecure, before anything listens: no users file
+/// off loopback; no TLS off loopback unless `--allow-plaintext`; one of
+/// cert and key alone.
+pub fn check(options: &ServeOptions) -> Result<()> {
+    let loopback = options.listen.ip().is_loopback();
+    let refuse = |name: &str, reason: String| {
+        Err(Error::Parameter {
+            name: name.into(),
+            reason,
+        })
+    };
+    match (&options.tls_cert, &options.tls_key) {
+        (Some(_), None) => return refuse("--tls-key", "--tls-cert needs --tls-key".into()),
+        (None, Some(_)) => return refuse("--tls-cert", "--tls-key needs --tls-cert".into()),
+        _ => {}
+    }
+    if !loopback && options.users.is_none() {
+        return refuse(
+            "--listen",
+            format!(
+                "{} is not a loopback address: give --users (convlake user add) so that clients authenticate",
+                options.listen
+            ),
+        );
+    }
+    if !loopback && options.tls_cert.is_none() && !options.allow_plaintext {
+        return refuse(
+            "--listen",
+            format!(
+                "{} is not a loopback address: give --tls-cert and --tls-key (or --allow-plaintext)",
+                options.listen
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// The TLS acceptor of `cert` and `key` (PEM); any problem is an error
+/// naming the file, never a server without TLS.
+pub fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<TlsAcceptor> {
+    let bad = |name: &str, path: &PathBuf, reason: String| Error::Parameter {
+        name: name.into(),
+        reason: format!("'{}': {reason}", path.display()),
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad("--tls-cert", cert, e.to_string()))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| bad("--tls-cert", cert, e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("--tls-cert", cert, "no certificate in the file".into()));
+    }
+    let private =
+        PrivateKeyDer::from_pem_file(key).map_err(|e| bad("--tls-key", key, e.to_string()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("--tls-cert", cert, e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, private)
+        .map_err(|e| bad("--tls-key", key, e.to_string()))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Serves `base` (a session `convlake::register` filled) until a signal.
+pub async fn serve(base: SessionContext, options: ServeOptions) -> Result<()> {
+    check(&options)?;
+    crate::serve::session::pg_compatible(&base)?;
+    let users = match &options.users {
+        Some(path) => Some(Arc::new(Users::load(path)?)),
+        None => None,
+    };
+    let tls = match (&options.tls_cert, &options.tls_key) {
+        (Some(cert), Some(key)) => Some(tls_acceptor(cert, key)?),
+        _ => None,
+    };
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(Error::io("cannot listen on", options.listen.to_string()))?;
+    let address = listener
+        .local_addr()
+        .map_err(Error::io("cannot listen on", options.listen.to_string()))?;
+    let shared = Arc::new(Shared {
+        base,
+        users: users.clone(),
+        tls_required: tls.is_some(),
+        connections: Arc::new(ConnectionManager::new()),
+    });
+    let who = match &users {
+        Some(users) => format!(
+            "{} user(s) of the users file, SCRAM-SHA-256",
+            users.users.len()
+        ),
+        None => "anyone on this machine, unauthenticated (no --users)".to_string(),
+    };
+    let tls_said = if tls.is_some() {
+        "TLS required"
+    } else {
+        "no TLS"
+    };
+    // The line tests and scripts wait for.
+    eprintln!(
+        "convlake serve: PostgreSQL wire listening on {address} ({who}; {tls_said}; read-only)"
+    );
+
+    let mut connections = tokio::task::JoinSet::new();
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => {
+                let Ok((socket, _peer)) = accepted else { continue };
+                let handlers = Arc::new(Connection::new(shared.clone()));
+                let tls = tls.clone();
+                connections.spawn(async move {
+                    let _ = pgwire::tokio::process_socket(socket, tls, handlers).await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    eprintln!(
+        "convlake serve: stopping; {} connection(s) have {} s to finish",
+        connections.len(),
+        options.grace.as_secs()
+    );
+    let drained = tokio::time::timeout(options.grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.shutdown().await;
+    }
+    eprintln!("convlake serve: stopped");
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(listen: &str) -> ServeOptions {
+        ServeOptions {
+            listen: listen.parse().unwrap(),
+            users: None,
+            tls_cert: None,
+            tls_key: None,
+            allow_plaintext: false,
+            grace: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn nothing_insecure_listens() {
+        assert!(check(&options("127.0.0.1:0")).is_ok());
+        // Off loopback: users, then TLS, are required.
+        let err = check(&options("[::]:0")).unwrap_err().to_string();
+        assert!(err.contains("--users"), "{err}");
+        let mut with_users = options("[::]:0");
+        with_users.users = Some("users.json".into());
+        let err = check(&with_users).unwrap_err().to_string();
+        assert!(err.contains("--tls-cert"), "{err}");
+        with_users.allow_plaintext = true;
+        assert!(check(&with_users).is_ok());
+        // One of cert and key alone.
+        let mut half = options("127.0.0.1:0");
+        half.tls_cert = Some("cert.pem".into());
+        let err = check(&half).unwrap_err().to_string();
+        assert!(err.contains("--tls-key"), "{err}");
+    }
+
+    #[test]
+    fn unusable_tls_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("cert.pem");
+        let key = dir.path().join("key.pem");
+        std::fs::write(&cert, "not a certificate").unwrap();
+        std::fs::write(&key, "not a key").unwrap();
+        let err = tls_acceptor(&cert, &key).err().unwrap().to_string();
+        assert!(
+            err.contains("--tls-cert") && err.contains("cert.pem"),
+            "{err}"
+        );
+        let missing = dir.path().join("missing.pem");
+        let err = tls_acceptor(&missing, &key).err().unwrap().to_string();
+        assert!(err.contains("missing.pem"), "{err}");
+    }
+}

@@ -1,0 +1,469 @@
+//! `convlake serve` with the clients users run: psql (Debian's
+//! postgresql-client) and psycopg 3, against a server each test starts on
+//! 127.0.0.1 and a port the OS picks, and stops.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `convlake serve`, stopped (SIGTERM, then kill) when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    /// Starts `convlake serve` on the sample lake with `args`, and waits for
+    /// its "listening on" line (at most 60 s).
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_convlake"))
+            .args([
+                "--lake",
+                convlake::SAMPLE_LAKE,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--grace-seconds",
+                "2",
+            ])
+            .args(args)
+            .env_remove("CONVLAKE_LAKE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("convlake serve did not say where it listens"));
+            if let Some(rest) = line.split("listening on 127.0.0.1:").nth(1) {
+                let port = rest.split_whitespace().next().unwrap().parse().unwrap();
+                return Server { child, port };
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit (at most 10 s).
+    fn stop(mut self) -> std::process::ExitStatus {
+        let status = terminate(&mut self.child);
+        std::mem::forget(self);
+        status
+    }
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait().unwrap()
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// A users file with alice (ws01 only) and admin (every workspace).
+fn users(dir: &Path) -> PathBuf {
+    let file = dir.join("users.json");
+    for (name, password, workspaces) in [
+        ("alice", "alice-pass", &["--workspace", "ws01"][..]),
+        ("admin", "admin-pass", &[][..]),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+            .args(["user", "add", name, "--users", file.to_str().unwrap()])
+            .args(workspaces)
+            .env("CONVLAKE_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    file
+}
+
+/// psql running `sql` (`-c`, one statement each) as `user`, with
+/// verbose errors (SQLSTATEs shown).
+fn psql(port: u16, user: &str, password: &str, sslmode: &str, sql: &[&str]) -> Output {
+    let mut command = Command::new("psql");
+    command
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-v",
+            "VERBOSITY=verbose",
+        ])
+        .arg(format!(
+            "host=127.0.0.1 port={port} user={user} dbname=convlake sslmode={sslmode}"
+        ))
+        .env("PGPASSWORD", password)
+        .env("PGCONNECT_TIMEOUT", "10");
+    for statement in sql {
+        command.args(["-c", statement]);
+    }
+    command
+        .output()
+        .expect("psql (Debian package postgresql-client)")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// What the CLI answers for `sql` on the sample lake, as the one value.
+fn cli_value(statements: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "sql",
+            "-f",
+            "csv",
+            statements,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn psql_authenticates_with_scram_and_reads_the_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--users", users(dir.path()).to_str().unwrap()]);
+    let parameters = [
+        "set convlake.timezone = 'Europe/Paris'",
+        "set convlake.as_of = '2026-11-30T12:00:00Z'",
+        "set convlake.period = 'last_30_days'",
+    ];
+    let mut statements = parameters.to_vec();
+    statements.push("show convlake.period");
+    statements.push("select opened, closed from conversation_summary");
+    statements.push("select version()");
+    statements.push("select current_setting('convlake.period')");
+    let out = psql(server.port, "admin", "admin-pass", "disable", &statements);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.is_empty() && *l != "SET")
+        .collect();
+    assert_eq!(lines[0], "last_30_days", "{stdout}");
+    // The same answer as the CLI's for the same parameters.
+    let cli = cli_value(&format!(
+        "{}; select opened, closed from conversation_summary",
+        parameters.join("; ")
+    ));
+    assert_eq!(lines[1].replace('|', ","), cli, "{stdout}");
+    assert!(
+        lines[2].starts_with("PostgreSQL 16"),
+        "version(): {}",
+        lines[2]
+    );
+    assert_eq!(lines[3], "last_30_days", "current_setting: {stdout}");
+    // A wrong password and an unknown user: the same refusal, in
+    // PostgreSQL's words (SQLSTATE 28P01; libpq does not show codes of a
+    // failed connection).
+    for (user, password) in [("admin", "wrong"), ("mallory", "admin-pass")] {
+        let out = psql(server.port, user, password, "disable", &["select 1"]);
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success());
+        let refusal = format!("FATAL:  password authentication failed for user \"{user}\"");
+        assert!(stderr.contains(&refusal), "{user}: {stderr}");
+    }
+    assert!(server.stop().success());
+}
+
+#[test]
+fn the_server_is_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--users", users(dir.path()).to_str().unwrap()]);
+    for (statement, sqlstate) in [
+        ("create table t (a int)", "25006"),
+        ("create view v as select 1", "25006"),
+        ("insert into events select * from events", "25006"),
+        ("drop table events", "25006"),
+        ("copy events to '/tmp/convlake-copy.csv'", "25006"),
+        (
+            "create external table x stored as parquet location '/tmp'",
+            "25006",
+        ),
+        ("set datafusion.execution.batch_size = 1", "42501"),
+    ] {
+        let out = psql(server.port, "admin", "admin-pass", "disable", &[statement]);
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success(), "accepted: {statement}");
+        assert!(stderr.contains(sqlstate), "{statement}: {stderr}");
+    }
+    assert!(!Path::new("/tmp/convlake-copy.csv").exists());
+    // The lake's tables are all still there.
+    let out = psql(
+        server.port,
+        "admin",
+        "admin-pass",
+        "disable",
+        &["select count(*) from information_schema.tables where table_name = 'events'"],
+    );
+    assert_eq!(text(&out).0.trim(), "1");
+}
+
+#[test]
+fn a_user_sees_only_their_workspaces_in_every_relation() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--users", users(dir.path()).to_str().unwrap()]);
+    // Every relation with a workspace_id column, tables and views alike.
+    let out = psql(
+        server.port,
+        "admin",
+        "admin-pass",
+        "disable",
+        &[
+            "select table_name from information_schema.columns where column_name = 'workspace_id' and table_schema = 'public' order by 1",
+        ],
+    );
+    let relations: Vec<String> = text(&out)
+        .0
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    for expected in [
+        "events",
+        "contacts",
+        "users",
+        "teams",
+        "channels",
+        "establishments",
+        "workspaces",
+        "conversation_list",
+        "conversation_facts",
+    ] {
+        assert!(
+            relations.iter().any(|r| r == expected),
+            "{expected} not among {relations:?}"
+        );
+    }
+    let mut statements = vec!["set convlake.period = 'all'".to_string()];
+    for relation in &relations {
+        statements.push(format!("select '{relation}', count(*) filter (where workspace_id <> 'ws01'), count(*) from {relation}"));
+    }
+    let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
+    let out = psql(server.port, "alice", "alice-pass", "disable", &refs);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let mut seen = 0;
+    for line in stdout.lines().filter(|l| l.contains('|')) {
+        let cells: Vec<&str> = line.split('|').collect();
+        assert_eq!(
+            cells[1], "0",
+            "{} shows another workspace's rows: {line}",
+            cells[0]
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, relations.len(), "{stdout}");
+    // alice has ws01's events, and admin more.
+    let count = |user: &str, password: &str| {
+        let out = psql(
+            server.port,
+            user,
+            password,
+            "disable",
+            &["select count(*) from events"],
+        );
+        text(&out).0.trim().parse::<u64>().unwrap()
+    };
+    let (alice, admin) = (count("alice", "alice-pass"), count("admin", "admin-pass"));
+    assert!(alice > 0 && alice < admin, "alice {alice}, admin {admin}");
+    let ws01 = cli_value("select count(*) from events where workspace_id = 'ws01'");
+    assert_eq!(alice.to_string(), ws01);
+    // Asking for another workspace is an error, not its rows.
+    let out = psql(
+        server.port,
+        "alice",
+        "alice-pass",
+        "disable",
+        &["set convlake.workspace = 'ws02'"],
+    );
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("42501") && stderr.contains("'ws02'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn psycopg_keeps_a_session_per_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--users", users(dir.path()).to_str().unwrap()]);
+    let base =
+        "set convlake.timezone = 'Europe/Paris'; set convlake.as_of = '2026-11-30T12:00:00Z'";
+    let expected = format!(
+        "{{\"opened_all\": {}, \"opened_october\": {}}}",
+        cli_value(&format!(
+            "{base}; set convlake.period = 'all'; select opened from conversation_summary"
+        )),
+        cli_value(&format!(
+            "{base}; set convlake.period = '2026-10-01/2026-11-01'; select opened from conversation_summary"
+        )),
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/psycopg_session.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args([
+            "127.0.0.1",
+            &server.port.to_string(),
+            "admin",
+            "admin-pass",
+            &expected,
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(stdout.trim(), "ok");
+}
+
+#[test]
+fn tls_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let users = users(dir.path());
+    let server = Server::start(&[
+        "--users",
+        users.to_str().unwrap(),
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    let out = psql(server.port, "admin", "admin-pass", "require", &["select 1"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.trim(), "1");
+    // A client that does not ask for TLS is refused.
+    let out = psql(server.port, "admin", "admin-pass", "disable", &["select 1"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("requires TLS"), "{stderr}");
+    drop(server);
+    // An unusable certificate stops the server before it listens.
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--users",
+        ])
+        .arg(&users)
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("--tls-cert") && stderr.contains("cert.pem"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("listening"), "{stderr}");
+    // Off loopback without a users file, nothing listens.
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "serve",
+            "--listen",
+            "[::]:0",
+        ])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("--users") && !stderr.contains("listening"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn without_a_users_file_it_serves_loopback_unauthenticated_and_stops_on_sigterm() {
+    let server = Server::start(&[]);
+    let out = psql(
+        server.port,
+        "anyone",
+        "",
+        "disable",
+        &["select count(*) > 0 from events"],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.trim(), "t");
+    assert!(server.stop().success());
+}

@@ -467,3 +467,105 @@ fn without_a_users_file_it_serves_loopback_unauthenticated_and_stops_on_sigterm(
     assert_eq!(stdout.trim(), "t");
     assert!(server.stop().success());
 }
+
+#[test]
+fn statement_timeout_and_cancel_end_a_query_while_its_rows_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--users", users(dir.path()).to_str().unwrap()]);
+    // Far more rows than the timeout lets through: the server ends the
+    // stream at 500 ms with 57014, and the connection goes on.
+    let started = Instant::now();
+    let out = psql(
+        server.port,
+        "admin",
+        "admin-pass",
+        "disable",
+        &[
+            "set statement_timeout = '500ms'",
+            "select count(*) from (select value from generate_series(1, 100000000000))",
+        ],
+    );
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("57014") && stderr.contains("statement timeout"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/psycopg_cancel.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(["127.0.0.1", &server.port.to_string(), "admin", "admin-pass"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+}
+
+#[test]
+fn limits_of_connections_and_memory_are_refusals_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[
+        "--users",
+        users(dir.path()).to_str().unwrap(),
+        "--max-connections",
+        "1",
+        "--memory-limit",
+        "8MiB",
+    ]);
+    // A query whose state cannot spill, far past 8 MiB: SQLSTATE 53200, and
+    // the connection and the server go on.
+    let out = psql(
+        server.port,
+        "admin",
+        "admin-pass",
+        "disable",
+        &["select cardinality(array_agg(value)) from generate_series(1, 20000000)"],
+    );
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("53200") && stderr.contains("Resources exhausted"),
+        "{stderr}"
+    );
+    // One connection held open (psql waiting on its input) takes the only slot.
+    let mut held = Command::new("psql")
+        .args(["-X", "-q"])
+        .arg(format!(
+            "host=127.0.0.1 port={} user=admin dbname=convlake sslmode=disable",
+            server.port
+        ))
+        .env("PGPASSWORD", "admin-pass")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = held.stdin.as_mut().unwrap();
+    std::io::Write::write_all(stdin, b"select 'held';\n").unwrap();
+    let mut line = String::new();
+    BufReader::new(held.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let out = psql(server.port, "admin", "admin-pass", "disable", &["select 1"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("too many clients"), "{stderr}");
+    // The slot comes back when that connection ends.
+    drop(held.stdin.take());
+    held.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = psql(server.port, "admin", "admin-pass", "disable", &["select 1"]);
+        if out.status.success() {
+            assert_eq!(text(&out).0.trim(), "1");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", text(&out).1);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -66,6 +66,34 @@ pub struct ServeArgs {
     /// Seconds running connections have to finish after SIGTERM or Ctrl-C
     #[arg(long, env = "CONVLAKE_GRACE_SECONDS", default_value_t = 10)]
     pub grace_seconds: u64,
+
+    /// Memory one connection's query may hold before it spills to disk, then fails (e.g. 4GiB, 512MiB)
+    #[arg(long, env = "CONVLAKE_MEMORY_LIMIT", default_value = "4GiB", value_parser = parse_bytes)]
+    pub memory_limit: usize,
+
+    /// Connections at once; one more is refused (SQLSTATE 53300)
+    #[arg(long, env = "CONVLAKE_MAX_CONNECTIONS", default_value_t = 64)]
+    pub max_connections: usize,
+}
+
+/// `4GiB`, `512MiB`, `1000000`: a size in bytes.
+fn parse_bytes(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size such as 4GiB"))?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("unknown unit '{other}' (B, KiB, MiB, GiB)")),
+    };
+    Ok((number * scale) as usize)
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,5 +240,13 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_in_bytes() {
+        assert_eq!(parse_bytes("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert!(parse_bytes("4 parsecs").unwrap_err().contains("parsecs"));
     }
 }

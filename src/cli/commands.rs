@@ -125,6 +125,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                         tls_key: args.tls_key,
                         allow_plaintext: args.allow_plaintext,
                         grace: std::time::Duration::from_secs(args.grace_seconds),
+                        memory_limit: Some(args.memory_limit),
+                        max_connections: args.max_connections,
                     };
                     // Refused before the lake is even read.
                     crate::serve::server::check(&options)?;

@@ -48,6 +48,8 @@ pub struct Shared {
     pub users: Option<Arc<Users>>,
     pub tls_required: bool,
     pub connections: Arc<ConnectionManager>,
+    /// Bytes each connection's queries may hold before they spill or fail.
+    pub memory_limit: Option<usize>,
 }
 
 /// The handlers of one connection.
@@ -193,9 +195,13 @@ impl StartupHandler for Startup {
                 .map(|u| u.workspaces.clone())
                 .filter(|w| !w.is_empty());
             let principal = Principal { user, workspaces };
-            let ctx = session::connection_context(&self.shared.base, &principal)
-                .await
-                .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
+            let ctx = session::connection_context(
+                &self.shared.base,
+                &principal,
+                self.shared.memory_limit,
+            )
+            .await
+            .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
             let hooks: Vec<Arc<dyn QueryHook>> = vec![
                 Arc::new(Rules {
                     principal: principal.clone(),
@@ -233,7 +239,15 @@ impl SimpleQueryHandler for Service {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        SimpleQueryHandler::do_query(self.session().as_ref(), client, query).await
+        let limits = Limits::of(client).await;
+        let responses = limits
+            .planning(SimpleQueryHandler::do_query(
+                self.session().as_ref(),
+                client,
+                query,
+            ))
+            .await?;
+        Ok(responses.into_iter().map(|r| limits.streaming(r)).collect())
     }
 }
 
@@ -258,8 +272,126 @@ impl ExtendedQueryHandler for Service {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        ExtendedQueryHandler::do_query(self.session().as_ref(), client, portal, max_rows).await
+        let limits = Limits::of(client).await;
+        let response = limits
+            .planning(ExtendedQueryHandler::do_query(
+                self.session().as_ref(),
+                client,
+                portal,
+                max_rows,
+            ))
+            .await?;
+        Ok(limits.streaming(response))
     }
+}
+
+/// What ends a running statement, its rows still streaming included: the
+/// session's `statement_timeout` (SQLSTATE 57014) and a CancelRequest
+/// (psql's Ctrl-C). pgwire watches a cancel only until the first row; the
+/// rows' stream takes the connection's cancel over when it starts (not
+/// before: pgwire's own watch would see its sender dropped as a cancel).
+struct Limits {
+    deadline: Option<tokio::time::Instant>,
+    handle: Option<Arc<pgwire::api::ConnectionHandle>>,
+}
+
+/// A cancel to wait for: the receiver, while it can still fire.
+type CancelWatch = Option<futures::channel::oneshot::Receiver<()>>;
+
+impl Limits {
+    async fn of<C: ClientInfo>(client: &C) -> Limits {
+        let timeout = client
+            .metadata()
+            .get("statement_timeout_ms")
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .map(std::time::Duration::from_millis);
+        Limits {
+            deadline: timeout.map(|t| tokio::time::Instant::now() + t),
+            handle: client
+                .session_extensions()
+                .get::<Arc<pgwire::api::ConnectionHandle>>()
+                .map(|handle| handle.as_ref().clone()),
+        }
+    }
+
+    async fn planning<T>(
+        &self,
+        work: impl std::future::Future<Output = PgWireResult<T>>,
+    ) -> PgWireResult<T> {
+        match self.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, work)
+                .await
+                .unwrap_or_else(|_| Err(timed_out())),
+            None => work.await,
+        }
+    }
+
+    /// `response` with its rows ended by the deadline or a cancel.
+    fn streaming(&self, response: Response) -> Response {
+        let Response::Query(query) = response else {
+            return response;
+        };
+        let QueryResponse {
+            command_tag,
+            row_schema,
+            data_rows,
+            ..
+        } = query;
+        let (deadline, handle) = (self.deadline, self.handle.clone());
+        let start: (Option<_>, Option<CancelWatch>) = (Some(data_rows), None);
+        let rows = futures::stream::unfold(start, move |(rows, watch)| {
+            let handle = handle.clone();
+            async move {
+                let mut rows = rows?;
+                let mut watch = match (watch, &handle) {
+                    (Some(watch), _) => watch,
+                    (None, Some(handle)) => Some(handle.start_query().await),
+                    (None, None) => None,
+                };
+                let outcome = {
+                    let next = futures::StreamExt::next(&mut rows);
+                    let cancelled = async {
+                        let fired = match watch.as_mut() {
+                            Some(rx) => rx.await.is_ok(),
+                            None => false,
+                        };
+                        if !fired {
+                            // No cancel can come any more.
+                            std::future::pending::<()>().await;
+                        }
+                    };
+                    let expired = async {
+                        match deadline {
+                            Some(deadline) => tokio::time::sleep_until(deadline).await,
+                            None => std::future::pending::<()>().await,
+                        }
+                    };
+                    tokio::select! {
+                        row = next => Ok(row),
+                        _ = expired => Err(timed_out()),
+                        _ = cancelled => Err(PgWireError::QueryCanceled),
+                    }
+                };
+                match outcome {
+                    Ok(Some(row)) => Some((row, (Some(rows), Some(watch)))),
+                    Ok(None) => None,
+                    Err(stop) => Some((Err(stop), (None, None))),
+                }
+            }
+        });
+        let mut limited = QueryResponse::new(row_schema, rows);
+        limited.command_tag = command_tag;
+        Response::Query(limited)
+    }
+}
+
+fn timed_out() -> PgWireError {
+    user_error(
+        "ERROR",
+        "57014",
+        "canceling statement due to statement timeout".to_string(),
+    )
 }
 
 /// `session.rs`'s rules on every statement, and convlake's `SET`, `RESET`

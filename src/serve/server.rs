@@ -33,6 +33,10 @@ pub struct ServeOptions {
     pub allow_plaintext: bool,
     /// How long running connections have to finish once told to stop.
     pub grace: Duration,
+    /// Bytes one connection's query may hold before it spills, then fails.
+    pub memory_limit: Option<usize>,
+    /// Connections at once; one more is refused with SQLSTATE 53300.
+    pub max_connections: usize,
 }
 
 /// Refuses what would be insecure, before anything listens: no users file
@@ -121,7 +125,9 @@ pub async fn serve(base: SessionContext, options: ServeOptions) -> Result<()> {
         users: users.clone(),
         tls_required: tls.is_some(),
         connections: Arc::new(ConnectionManager::new()),
+        memory_limit: options.memory_limit,
     });
+    let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     let who = match &users {
         Some(users) => format!(
             "{} user(s) of the users file, SCRAM-SHA-256",
@@ -147,10 +153,15 @@ pub async fn serve(base: SessionContext, options: ServeOptions) -> Result<()> {
             _ = &mut stop => break,
             accepted = listener.accept() => {
                 let Ok((socket, _peer)) = accepted else { continue };
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    connections.spawn(too_many(socket, options.max_connections));
+                    continue;
+                };
                 let handlers = Arc::new(Connection::new(shared.clone()));
                 let tls = tls.clone();
                 connections.spawn(async move {
                     let _ = pgwire::tokio::process_socket(socket, tls, handlers).await;
+                    drop(slot);
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -171,6 +182,49 @@ pub async fn serve(base: SessionContext, options: ServeOptions) -> Result<()> {
     }
     eprintln!("convlake serve: stopped");
     Ok(())
+}
+
+/// Refuses a connection over the limit as PostgreSQL does: SQLSTATE 53300
+/// in answer to its startup message (after declining TLS if it asks).
+async fn too_many(mut socket: tokio::net::TcpStream, limit: usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const SSL_REQUEST: u32 = 80_877_103;
+    let read_packet = async |socket: &mut tokio::net::TcpStream| -> std::io::Result<Vec<u8>> {
+        let length = socket.read_u32().await? as usize;
+        let mut body = vec![0; length.saturating_sub(4).min(10_000)];
+        socket.read_exact(&mut body).await?;
+        Ok(body)
+    };
+    let answer = async {
+        let first = read_packet(&mut socket).await?;
+        if first.len() == 4
+            && u32::from_be_bytes([first[0], first[1], first[2], first[3]]) == SSL_REQUEST
+        {
+            socket.write_all(b"N").await?;
+            read_packet(&mut socket).await?;
+        }
+        let mut fields = Vec::new();
+        for (code, value) in [
+            (b'S', "FATAL".to_string()),
+            (b'V', "FATAL".to_string()),
+            (b'C', "53300".to_string()),
+            (
+                b'M',
+                format!("sorry, too many clients already ({limit} connections)"),
+            ),
+        ] {
+            fields.push(code);
+            fields.extend_from_slice(value.as_bytes());
+            fields.push(0);
+        }
+        fields.push(0);
+        let mut message = vec![b'E'];
+        message.extend_from_slice(&((fields.len() + 4) as u32).to_be_bytes());
+        message.extend_from_slice(&fields);
+        socket.write_all(&message).await?;
+        socket.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(10), answer).await;
 }
 
 /// Ctrl-C, or SIGTERM on Unix.
@@ -208,6 +262,8 @@ mod tests {
             tls_key: None,
             allow_plaintext: false,
             grace: Duration::from_secs(1),
+            memory_limit: None,
+            max_connections: 10,
         }
     }
 

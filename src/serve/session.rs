@@ -59,10 +59,25 @@ const INVALID_VALUE: &str = "22023";
 pub async fn connection_context(
     base: &SessionContext,
     principal: &Principal,
+    memory_limit: Option<usize>,
 ) -> datafusion::error::Result<SessionContext> {
+    // A memory pool of its own: one connection's query spills or fails
+    // alone at the limit, and cannot take the others' memory.
+    let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::from_runtime_env(
+        base.runtime_env().as_ref(),
+    );
+    if let Some(limit) = memory_limit {
+        runtime = runtime.with_memory_pool(Arc::new(
+            datafusion::execution::memory_pool::FairSpillPool::new(limit),
+        ));
+    }
+    let runtime = runtime.build_arc()?;
     let Some(workspaces) = &principal.workspaces else {
         // Tables and views shared with every connection; settings its own.
-        return Ok(SessionContext::new_with_state(base.state()));
+        let state = SessionStateBuilder::new_from_existing(base.state())
+            .with_runtime_env(runtime)
+            .build();
+        return Ok(SessionContext::new_with_state(state));
     };
     let options = base.state().config_options().clone();
     let (catalog_name, schema_name) = (
@@ -99,6 +114,7 @@ pub async fn connection_context(
     );
     let state = SessionStateBuilder::new_from_existing(base.state())
         .with_catalog_list(Arc::new(catalogs))
+        .with_runtime_env(runtime)
         .build();
     let ctx = SessionContext::new_with_state(state);
     crate::views::register(&ctx)

@@ -569,3 +569,34 @@ fn limits_of_connections_and_memory_are_refusals_not_crashes() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn sqlalchemy_and_pandas_connect_list_and_read() {
+    let server = Server::start(&[]);
+    let base = "set convlake.period = 'last_30_days'; set convlake.timezone = 'Europe/Paris'; \
+                set convlake.as_of = '2026-11-30T12:00:00Z'";
+    let views: Vec<String> = convlake::views::VIEWS
+        .iter()
+        .map(|(v, _)| format!("\"{v}\""))
+        .chain(["\"report_status\"".to_string()])
+        .collect();
+    let expected = format!(
+        "{{\"views\": [{}], \"tables\": [\"events\", \"contacts\", \"users\", \"teams\", \"channels\", \
+         \"establishments\", \"workspaces\"], \"heatmap_sum\": {}, \"list_since\": {}}}",
+        views.join(", "),
+        cli_value(&format!(
+            "{base}; select sum(conversations) from heatmap_opened"
+        )),
+        cli_value(&format!(
+            "{base}; select count(*) from conversation_list where closed_at >= timestamp '2026-11-20T00:00:00Z'"
+        )),
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sqlalchemy_session.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args([&server.port.to_string(), &expected])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+}

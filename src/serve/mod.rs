@@ -7,5 +7,6 @@ pub mod current_setting;
 pub mod postgres;
 pub mod server;
 pub mod session;
+pub mod to_regtype;
 pub mod users;
 pub mod version;

@@ -411,6 +411,11 @@ impl Rules {
         if let Err(refusal) = session::check_statement(statement) {
             return Some(Err(refused(refusal)));
         }
+        // Savepoints (SQLAlchemy's nested transactions): nothing to keep or
+        // undo on a read-only server.
+        if let Some(tag) = savepoint_tag(statement) {
+            return Some(Ok(Response::Execution(Tag::new(tag))));
+        }
         match statement {
             Statement::Set(set) => {
                 let (name, value) = session::convlake_assignment(set)?;
@@ -461,6 +466,7 @@ impl Rules {
             return Some(Err(refused(refusal)));
         }
         let fields = match statement {
+            _ if savepoint_tag(statement).is_some() => vec![],
             Statement::Set(set) => {
                 session::convlake_assignment(set)?;
                 vec![]
@@ -523,6 +529,18 @@ impl QueryHook for Rules {
         _client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         self.answer(statement, session_context)
+    }
+}
+
+/// The command tag of a savepoint statement, which convlake answers itself.
+fn savepoint_tag(statement: &Statement) -> Option<&'static str> {
+    match statement {
+        Statement::Savepoint { .. } => Some("SAVEPOINT"),
+        Statement::ReleaseSavepoint { .. } => Some("RELEASE"),
+        Statement::Rollback {
+            savepoint: Some(_), ..
+        } => Some("ROLLBACK"),
+        _ => None,
     }
 }
 

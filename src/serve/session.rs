@@ -128,7 +128,7 @@ pub async fn connection_context(
 
 /// What PostgreSQL clients and BI tools read on connect, on `ctx`'s
 /// catalog: `pg_catalog` (datafusion-pg-catalog), `version()` as
-/// PostgreSQL's, `current_setting()`.
+/// PostgreSQL's, `current_setting()`, `to_regtype()`.
 pub fn pg_compatible(ctx: &SessionContext) -> datafusion::error::Result<()> {
     let catalog = ctx.state().config_options().catalog.default_catalog.clone();
     datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
@@ -139,6 +139,7 @@ pub fn pg_compatible(ctx: &SessionContext) -> datafusion::error::Result<()> {
     .map_err(|e| *e)?;
     ctx.register_udf(crate::serve::version::Version::udf());
     ctx.register_udf(crate::serve::current_setting::CurrentSetting::udf());
+    ctx.register_udf(crate::serve::to_regtype::ToRegtype::udf());
     Ok(())
 }
 

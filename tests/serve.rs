@@ -16,6 +16,8 @@ struct Server {
 impl Server {
     /// Starts `convlake serve` on the sample lake with `args`, and waits for
     /// its "listening on" line (at most 60 s).
+    // The child is waited for by `stop` or `drop` (`terminate`).
+    #[allow(clippy::zombie_processes)]
     fn start(args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_convlake"))
             .args([

@@ -160,7 +160,7 @@ impl Locale {
         let digits = n.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push_str(separator);
             }
             out.push(c);
@@ -340,9 +340,9 @@ fn section(
     locale: Locale,
     rows: usize,
 ) {
-    write!(
+    writeln!(
         out,
-        "<section id=\"{view}\" data-view=\"{view}\"><h2>{}</h2>\n",
+        "<section id=\"{view}\" data-view=\"{view}\"><h2>{}</h2>",
         escape(title)
     )
     .ok();
@@ -355,9 +355,9 @@ fn section(
         .map(|rows| rows.iter().filter_map(|r| r.as_object().cloned()).collect())
         .unwrap_or_default();
     if let Some(notice) = component["notice"].as_str() {
-        write!(
+        writeln!(
             out,
-            "<p class=\"notice\" data-notice>{}</p>\n",
+            "<p class=\"notice\" data-notice>{}</p>",
             escape(&locale.word(notice))
         )
         .ok();
@@ -499,7 +499,7 @@ fn heatmap(
         )
         .ok();
     }
-    write!(out, " {}</div>\n", escape(&locale.word("more"))).ok();
+    writeln!(out, " {}</div>", escape(&locale.word("more"))).ok();
 }
 
 /// Bars per bucket (day or hour) for `columns`, side by side, as SVG.
@@ -635,7 +635,7 @@ fn list(out: &mut String, data: &[Map<String, Value>], locale: Locale, rows: usi
         .word("shown")
         .replace("{n}", &locale.int(first.len() as i64))
         .replace("{total}", &locale.int(data.len() as i64));
-    write!(out, "<p class=\"notice\">{}</p>\n", escape(&shown)).ok();
+    writeln!(out, "<p class=\"notice\">{}</p>", escape(&shown)).ok();
 }
 
 /// Rows as a table: `columns` in that order, or every column.

@@ -6,13 +6,11 @@
 //! `JoinSelection` builds from the side its statistics say is smaller.
 //! For a bounded period they say the conversations (the estimate of a semi
 //! join, then an aggregate), so the per-conversation rows were held in the
-//! hash table, every one of their ~50 columns. On 10M conversations
-//! (a 30-day `conversation_list` over the whole 10M lake) that held 10M
-//! rows, and each output batch of a left join taken from that one
+//! hash table, every one of their ~50 columns, and each output batch of a left join taken from that one
 //! concatenated build batch refers to all its string buffers, which every
 //! operator above walks to count the batch's size (DataFusion 55's
-//! `output_bytes` metric): quadratic in the period's conversations. The
-//! run was stopped after 14 min at 6.1 GB. A per-contact table is bounded by
+//! `output_bytes` metric): quadratic in the period's conversations
+//! (docs/performance.md). A per-contact table is bounded by
 //! the lake's contacts and is narrow (3 columns); the conversations stream.
 
 use std::sync::Arc;
@@ -66,7 +64,7 @@ impl PhysicalOptimizerRule for ProbeConversations {
 /// its probe side is not aggregated. Semi and anti joins are left alone
 /// too: their build side is a set of keys, such as the conversation ids
 /// that `convlake materialize` drops from the old file, and swapping one
-/// held that whole file in the hash table (10M rows: 9.4 GB). A null-aware
+/// held that whole file in the hash table. A null-aware
 /// anti join (`NOT IN`) must build its subquery side anyway.
 fn builds_conversations(join: &HashJoinExec) -> bool {
     if !matches!(

@@ -5,14 +5,12 @@
 //! group keys into `Partial → RepartitionExec(hash) → FinalPartitioned`.
 //! For `conversation_metrics` and `bot_sessions` the partial stage reduces
 //! nothing: its state is the list of the conversation's events, so every
-//! event is gathered, turned into a list, sent, and gathered again (measured
-//! on 1M conversations: 9.5 s in Partial plus 7.3 s in Final, against
-//! 3.6 s for one stage). The same holds for any aggregate grouped by
+//! event is gathered, turned into a list, sent, and gathered again. The
+//! same holds for any aggregate grouped by
 //! conversation over events already in conversation order (the lake's sort
 //! order): a conversation's rows are adjacent, so the partial stage merges
-//! a handful of rows per group and the final stage does it all again
-//! (`first_value(... order by ts)` per conversation on 1M openings: 1.40 s
-//! Partial plus 1.15 s Final). This rule moves the repartition below the
+//! a handful of rows per group and the final stage does it all again.
+//! This rule moves the repartition below the
 //! aggregate, keeping the input order where the repartition kept it, and
 //! aggregates once in `SinglePartitioned` mode: the same rows reach the same
 //! group, so the answer is unchanged.
@@ -23,10 +21,7 @@
 //! workspace and contact). DataFusion 55 then aggregates in
 //! `PartiallySorted` mode and, each time a workspace ends, drains its groups
 //! 8,192 at a time, every drain renumbering all the groups left: quadratic
-//! in the groups of a workspace. Measured on 10M conversations, each
-//! contact's first opening (`min(ts)` by workspace and contact, 10M
-//! openings, 7.59M contacts): 64 s Partial plus 48 s Final, against 8 s in
-//! one stage with the order dropped, both beside a build (4.1 s idle).
+//! in the groups of a workspace. What both bought: docs/performance.md.
 
 use std::sync::Arc;
 

@@ -613,9 +613,9 @@ fn sqlstate_of(message: &str) -> &'static str {
         || lower.contains("column '") && lower.contains("not found")
     {
         "42703"
-    } else if lower.contains("invalid value for parameter") {
-        "22023"
-    } else if lower.contains("filter not applicable here") {
+    } else if lower.contains("invalid value for parameter")
+        || lower.contains("filter not applicable here")
+    {
         "22023"
     } else if lower.contains("resources exhausted") {
         "53200"

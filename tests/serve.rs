@@ -602,3 +602,87 @@ fn sqlalchemy_and_pandas_connect_list_and_read() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
 }
+
+#[test]
+fn psql_meta_commands_list_and_describe_the_lake() {
+    let server = Server::start(&[]);
+    let run = |command: &str| {
+        let out = psql(server.port, "anyone", "", "disable", &[command]);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{command}: {stderr}");
+        stdout
+    };
+    // \dt: the seven tables of SPEC.md §1, nothing else.
+    let tables: Vec<String> = run("\\dt")
+        .lines()
+        .filter_map(|l| l.split('|').nth(1).map(str::to_string))
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "channels",
+            "contacts",
+            "establishments",
+            "events",
+            "teams",
+            "users",
+            "workspaces"
+        ]
+    );
+    // \dv: every view of sql/ and report_status.
+    let views = run("\\dv");
+    let listed = views
+        .lines()
+        .filter(|l| l.ends_with("|view|postgres"))
+        .count();
+    assert_eq!(listed, convlake::views::VIEWS.len() + 1, "{views}");
+    // \d: a view's columns and types.
+    let described = run("\\d conversation_summary");
+    assert!(
+        described.contains("opened|bigint") && described.contains("closed|bigint"),
+        "{described}"
+    );
+}
+
+#[test]
+fn pgjdbc_reads_the_metadata_and_runs_a_prepared_statement_ten_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--users", users(dir.path()).to_str().unwrap()]);
+    let expected = cli_value(
+        "select count(*) from events where workspace_id = 'ws01' and event_type = 'conversation_opened'",
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/JdbcSession.java");
+    let out = Command::new("java")
+        .args(["-cp", "/usr/share/java/postgresql.jar"])
+        .arg(script)
+        .args([&server.port.to_string(), "admin", "admin-pass", &expected])
+        .output()
+        .expect("java (Debian default-jre-headless) and libpostgresql-jdbc-java");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(stdout.trim(), "ok");
+}
+
+#[test]
+fn every_view_over_the_wire_equals_the_cli_answer() {
+    let server = Server::start(&[]);
+    let views: Vec<&str> = convlake::views::VIEWS
+        .iter()
+        .map(|(view, _)| *view)
+        .chain(["report_status"])
+        .collect();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/every_view.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args([
+            &server.port.to_string(),
+            env!("CARGO_BIN_EXE_convlake"),
+            convlake::SAMPLE_LAKE,
+        ])
+        .args(&views)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(stdout.trim(), format!("ok {}", views.len()));
+}

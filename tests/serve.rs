@@ -140,6 +140,22 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
+/// Runs the client script `tests/clients/NAME` with python3 and `args`;
+/// it must succeed. Its stdout.
+fn python_client(name: &str, args: &[&str]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(name);
+    let out = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{name}: {stdout}{stderr}");
+    stdout
+}
+
 /// What the CLI answers for `sql` on the sample lake, as the one value.
 fn cli_value(statements: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
@@ -347,20 +363,16 @@ fn psycopg_keeps_a_session_per_connection() {
             "{base}; set convlake.period = '2026-10-01/2026-11-01'; select opened from conversation_summary"
         )),
     );
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/psycopg_session.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .args([
+    let stdout = python_client(
+        "psycopg_session.py",
+        &[
             "127.0.0.1",
             &server.port.to_string(),
             "admin",
             "admin-pass",
             &expected,
-        ])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stdout}{stderr}");
+        ],
+    );
     assert_eq!(stdout.trim(), "ok");
 }
 
@@ -498,14 +510,11 @@ fn statement_timeout_and_cancel_end_a_query_while_its_rows_stream() {
         "{:?}",
         started.elapsed()
     );
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/psycopg_cancel.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .args(["127.0.0.1", &server.port.to_string(), "admin", "admin-pass"])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stdout}{stderr}");
+    let stdout = python_client(
+        "psycopg_cancel.py",
+        &["127.0.0.1", &server.port.to_string(), "admin", "admin-pass"],
+    );
+    assert_eq!(stdout.trim(), "ok");
 }
 
 #[test]
@@ -593,14 +602,11 @@ fn sqlalchemy_and_pandas_connect_list_and_read() {
             "{base}; select count(*) from conversation_list where closed_at >= timestamp '2026-11-20T00:00:00Z'"
         )),
     );
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sqlalchemy_session.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .args([&server.port.to_string(), &expected])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stdout}{stderr}");
+    let stdout = python_client(
+        "sqlalchemy_session.py",
+        &[&server.port.to_string(), &expected],
+    );
+    assert_eq!(stdout.trim(), "ok");
 }
 
 #[test]
@@ -671,18 +677,9 @@ fn every_view_over_the_wire_equals_the_cli_answer() {
         .map(|(view, _)| *view)
         .chain(["report_status"])
         .collect();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/every_view.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .args([
-            &server.port.to_string(),
-            env!("CARGO_BIN_EXE_convlake"),
-            convlake::SAMPLE_LAKE,
-        ])
-        .args(&views)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stdout}{stderr}");
+    let port = server.port.to_string();
+    let mut args: Vec<&str> = vec![&port, env!("CARGO_BIN_EXE_convlake"), convlake::SAMPLE_LAKE];
+    args.extend(views.iter().copied());
+    let stdout = python_client("every_view.py", &args);
     assert_eq!(stdout.trim(), format!("ok {}", views.len()));
 }

@@ -616,21 +616,24 @@ fn shares(out: &mut String, view: &str, data: &[Map<String, Value>], locale: Loc
     out.push_str("</div>\n");
 }
 
+/// The columns of the conversation list a person scans first, in the text
+/// page and the HTML page alike.
+pub const LIST_COLUMNS: [&str; 9] = [
+    "closed_at",
+    "conversation_id",
+    "contact_name",
+    "last_assignee",
+    "first_response_time",
+    "resolution_time",
+    "average_response_time",
+    "responses",
+    "category",
+];
+
 /// The first `rows` conversations of the list, the columns a person scans.
 fn list(out: &mut String, data: &[Map<String, Value>], locale: Locale, rows: usize) {
-    const SHOWN: [&str; 9] = [
-        "closed_at",
-        "conversation_id",
-        "contact_name",
-        "last_assignee",
-        "first_response_time",
-        "resolution_time",
-        "average_response_time",
-        "responses",
-        "category",
-    ];
     let first = &data[..data.len().min(rows)];
-    table(out, first, Some(&SHOWN), locale);
+    table(out, first, Some(&LIST_COLUMNS), locale);
     let shown = locale
         .word("shown")
         .replace("{n}", &locale.int(first.len() as i64))

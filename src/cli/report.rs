@@ -293,20 +293,9 @@ pub async fn page(ctx: &SessionContext, args: &ReportArgs, report: &str) -> Resu
             "conversation_list" => {
                 let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
                 // The list was read once, in order, above: show its first rows.
-                const SHOWN: [&str; 9] = [
-                    "closed_at",
-                    "conversation_id",
-                    "contact_name",
-                    "last_assignee",
-                    "first_response_time",
-                    "resolution_time",
-                    "average_response_time",
-                    "responses",
-                    "category",
-                ];
                 let full = ctx.table(*view).await?.schema().as_arrow().clone();
                 let all = arrow::compute::concat_batches(&std::sync::Arc::new(full), &batches)?;
-                let columns: Vec<usize> = SHOWN
+                let columns: Vec<usize> = html::LIST_COLUMNS
                     .iter()
                     .map(|c| all.schema().index_of(c))
                     .collect::<Result<_, _>>()?;

@@ -140,6 +140,16 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
+/// Asserts that `out` failed and that its stderr names each of `needles`
+/// (a SQLSTATE, the words of the refusal).
+fn refused(out: &Output, needles: &[&str]) {
+    let (_, stderr) = text(out);
+    assert!(!out.status.success(), "not refused: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle} not in: {stderr}");
+    }
+}
+
 /// Runs the client script `tests/clients/NAME` with python3 and `args`;
 /// it must succeed. Its stdout.
 fn python_client(name: &str, args: &[&str]) -> String {
@@ -340,12 +350,7 @@ fn a_user_sees_only_their_workspaces_in_every_relation() {
         "disable",
         &["set convlake.workspace = 'ws02'"],
     );
-    let (_, stderr) = text(&out);
-    assert!(!out.status.success());
-    assert!(
-        stderr.contains("42501") && stderr.contains("'ws02'"),
-        "{stderr}"
-    );
+    refused(&out, &["42501", "'ws02'"]);
 }
 
 #[test]
@@ -418,9 +423,7 @@ fn tls_fails_closed() {
     assert_eq!(stdout.trim(), "1");
     // A client that does not ask for TLS is refused.
     let out = psql(server.port, "admin", "admin-pass", "disable", &["select 1"]);
-    let (_, stderr) = text(&out);
-    assert!(!out.status.success());
-    assert!(stderr.contains("requires TLS"), "{stderr}");
+    refused(&out, &["requires TLS"]);
     drop(server);
     // An unusable certificate stops the server before it listens.
     std::fs::write(&cert, "not a certificate").unwrap();
@@ -499,12 +502,7 @@ fn statement_timeout_and_cancel_end_a_query_while_its_rows_stream() {
             "select count(*) from (select value from generate_series(1, 100000000000))",
         ],
     );
-    let (_, stderr) = text(&out);
-    assert!(!out.status.success());
-    assert!(
-        stderr.contains("57014") && stderr.contains("statement timeout"),
-        "{stderr}"
-    );
+    refused(&out, &["57014", "statement timeout"]);
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "{:?}",
@@ -537,12 +535,7 @@ fn limits_of_connections_and_memory_are_refusals_not_crashes() {
         "disable",
         &["select cardinality(array_agg(value)) from generate_series(1, 20000000)"],
     );
-    let (_, stderr) = text(&out);
-    assert!(!out.status.success());
-    assert!(
-        stderr.contains("53200") && stderr.contains("Resources exhausted"),
-        "{stderr}"
-    );
+    refused(&out, &["53200", "Resources exhausted"]);
     // One connection held open (psql waiting on its input) takes the only slot.
     let mut held = Command::new("psql")
         .args(["-X", "-q"])
@@ -563,9 +556,7 @@ fn limits_of_connections_and_memory_are_refusals_not_crashes() {
         .read_line(&mut line)
         .unwrap();
     let out = psql(server.port, "admin", "admin-pass", "disable", &["select 1"]);
-    let (_, stderr) = text(&out);
-    assert!(!out.status.success());
-    assert!(stderr.contains("too many clients"), "{stderr}");
+    refused(&out, &["too many clients"]);
     // The slot comes back when that connection ends.
     drop(held.stdin.take());
     held.wait().unwrap();

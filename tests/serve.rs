@@ -674,3 +674,125 @@ fn every_view_over_the_wire_equals_the_cli_answer() {
     let stdout = python_client("every_view.py", &args);
     assert_eq!(stdout.trim(), format!("ok {}", views.len()));
 }
+
+#[test]
+fn dbeaver_metabase_and_grafana_introspection_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--users", users(dir.path()).to_str().unwrap()]);
+    let quoted = |names: &mut dyn Iterator<Item = String>| {
+        names
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let views = quoted(
+        &mut convlake::views::VIEWS
+            .iter()
+            .map(|(v, _)| v.to_string())
+            .chain(["report_status".to_string()]),
+    );
+    // conversation_list's columns, as SPEC.md §4 names them (sql/).
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "sql",
+            "-f",
+            "csv",
+            "select * from conversation_list limit 0",
+        ])
+        .output()
+        .unwrap();
+    let header = String::from_utf8(out.stdout).unwrap();
+    let columns = quoted(&mut header.trim().split(',').map(str::to_string));
+    let expected = format!(
+        "{{\"tables\": [\"events\", \"contacts\", \"users\", \"teams\", \"channels\", \
+         \"establishments\", \"workspaces\"], \"views\": [{views}], \"list_columns\": [{columns}]}}"
+    );
+    let port = server.port.to_string();
+    let stdout = python_client(
+        "bi_introspection.py",
+        &[&port, "alice", "alice-pass", &expected],
+    );
+    assert_eq!(stdout.trim(), "ok");
+}
+
+/// psql connecting with `options` (PGOPTIONS) `options`, running `sql`.
+fn psql_with_options(port: u16, options: &str, sql: &str) -> Output {
+    Command::new("psql")
+        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .arg(format!(
+            "host=127.0.0.1 port={port} user=anyone dbname=convlake sslmode=disable"
+        ))
+        .env("PGOPTIONS", options)
+        .env("PGCONNECT_TIMEOUT", "10")
+        .output()
+        .expect("psql (Debian package postgresql-client)")
+}
+
+#[test]
+fn connection_options_set_the_report_parameters_or_refuse_the_connection() {
+    let server = Server::start(&[]);
+    let out = psql_with_options(
+        server.port,
+        "-c convlake.period=all -c convlake.timezone=Europe/Paris -c statement_timeout=5s",
+        "show convlake.period; show convlake.timezone; show statement_timeout",
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        ["all", "Europe/Paris", "5000ms"]
+    );
+    // The same answer as a SET of the same parameters.
+    let opened = cli_value("set convlake.period = 'all'; select opened from conversation_summary");
+    let out = psql_with_options(
+        server.port,
+        "-c convlake.period=all",
+        "select opened from conversation_summary",
+    );
+    assert_eq!(text(&out).0.trim(), opened);
+    // Refusals name the parameter, and no session starts.
+    refused(
+        &psql_with_options(server.port, "-c convlake.period=last_week", "select 1"),
+        &["convlake.period", "connection's options"],
+    );
+    refused(
+        &psql_with_options(server.port, "-c convlake.perod=all", "select 1"),
+        &["convlake.perod"],
+    );
+    refused(
+        &psql_with_options(
+            server.port,
+            "-c datafusion.execution.batch_size=1",
+            "select 1",
+        ),
+        &["datafusion.execution.batch_size", "server's setting"],
+    );
+    refused(
+        &psql_with_options(server.port, "-c statement_timeout=soon", "select 1"),
+        &["statement_timeout"],
+    );
+}
+
+#[test]
+fn connection_options_cannot_widen_a_users_workspaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--users", users(dir.path()).to_str().unwrap()]);
+    let connect = |options: &str| {
+        Command::new("psql")
+            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+            .args(["-c", "select distinct workspace_id from events"])
+            .arg(format!(
+                "host=127.0.0.1 port={} user=alice dbname=convlake sslmode=disable",
+                server.port
+            ))
+            .env("PGPASSWORD", "alice-pass")
+            .env("PGOPTIONS", options)
+            .output()
+            .unwrap()
+    };
+    refused(&connect("-c convlake.workspace=ws02"), &["'ws02'", "alice"]);
+    let out = connect("-c convlake.workspace=ws01");
+    assert_eq!(text(&out).0.trim(), "ws01", "{}", text(&out).1);
+}

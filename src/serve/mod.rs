@@ -4,9 +4,12 @@
 //! `users.rs` is the users file.
 
 pub mod current_setting;
+pub mod pg_type_is_visible;
 pub mod postgres;
+pub mod rewrite;
 pub mod server;
 pub mod session;
+pub mod session_user;
 pub mod to_regtype;
 pub mod users;
 pub mod version;

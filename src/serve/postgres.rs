@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{ParamValues, ToDFSchema};
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::{EmptyRelation, LogicalPlan};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
@@ -38,6 +39,7 @@ use pgwire::api::{
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
+use crate::serve::rewrite::{self, TypedParser};
 use crate::serve::session::{self, Principal, Refusal};
 use crate::serve::users::{ITERATIONS, Users};
 
@@ -179,6 +181,20 @@ impl StartupHandler for Startup {
                 "this server requires TLS: connect with sslmode=require".to_string(),
             ));
         }
+        // Bad options refuse the connection before it authenticates, as
+        // PostgreSQL does; workspaces are checked once the user is known.
+        if let PgWireFrontendMessage::Startup(startup) = &message
+            && let Some(options) = startup.parameters.get("options")
+        {
+            let scratch = SessionContext::new_with_state(
+                SessionStateBuilder::new_from_existing(self.shared.base.state()).build(),
+            );
+            let anyone = Principal {
+                user: String::new(),
+                workspaces: None,
+            };
+            apply_startup_options(&scratch, &anyone, options)?;
+        }
         match &self.sasl {
             Some(sasl) => sasl.on_startup(client, message).await?,
             None => Trust.on_startup(client, message).await?,
@@ -210,11 +226,109 @@ impl StartupHandler for Startup {
                 Arc::new(SetShowHook),
                 Arc::new(TransactionStatementHook),
             ];
+            if let Some(options) = client.metadata().get("options").cloned()
+                && let Some(ms) = apply_startup_options(&ctx, &principal, &options)?
+            {
+                client
+                    .metadata_mut()
+                    .insert("statement_timeout_ms".to_string(), ms.to_string());
+            }
             let service = DfSessionService::new_with_hooks(Arc::new(ctx), hooks);
             let _ = self.service.session.set(Arc::new(service));
         }
         Ok(())
     }
+}
+
+/// The `-c name=value` settings of the startup packet's `options` (libpq's
+/// PGOPTIONS, pgJDBC's `options=`), for tools that cannot send `SET`s:
+/// `convlake.*` set in `ctx` as by `SET`; `statement_timeout` returned in
+/// milliseconds; other PostgreSQL settings ignored. A refused name or value
+/// is a FATAL error: the connection is refused.
+fn apply_startup_options(
+    ctx: &SessionContext,
+    principal: &Principal,
+    options: &str,
+) -> PgWireResult<Option<u64>> {
+    let fatal = |refusal: Refusal| {
+        user_error(
+            "FATAL",
+            refusal.sqlstate,
+            format!("in the connection's options: {}", refusal.message),
+        )
+    };
+    let mut timeout = None;
+    for (name, value) in startup_options(options) {
+        let name = name.to_ascii_lowercase();
+        if let Some(parameter) = name.strip_prefix("convlake.") {
+            session::set_parameter(ctx, principal, parameter, &value).map_err(fatal)?;
+        } else if name == "statement_timeout" {
+            timeout = Some(timeout_ms(&value).ok_or_else(|| {
+                fatal(Refusal {
+                    sqlstate: "22023",
+                    message: format!(
+                        "invalid value for parameter 'statement_timeout': '{value}' (milliseconds, or with ms, s or min)"
+                    ),
+                })
+            })?);
+        } else {
+            session::check_setting(&name).map_err(fatal)?;
+        }
+    }
+    Ok(timeout)
+}
+
+/// `-c a=b --c=d -cx=y` as `[(a, b), (c, d), (x, y)]`; `\ ` is a space in a
+/// value, as libpq writes it.
+fn startup_options(options: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = options.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut settings = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(word) = words.next() {
+        let setting = match word.as_str() {
+            "-c" => words.next(),
+            w if w.starts_with("--") => Some(w[2..].to_string()),
+            w if w.starts_with("-c") => Some(w[2..].to_string()),
+            _ => None,
+        };
+        if let Some((name, value)) = setting.as_deref().and_then(|s| s.split_once('=')) {
+            settings.push((name.replace('-', "_"), value.to_string()));
+        }
+    }
+    settings
+}
+
+/// A `statement_timeout` value in milliseconds: `5000`, `5000ms`, `5s`,
+/// `1min`; 0 is none.
+fn timeout_ms(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => value.split_at(at),
+        None => (value, "ms"),
+    };
+    let scale = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "min" => 60_000,
+        _ => return None,
+    };
+    number.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 /// The query handlers of one connection: its session once authenticated.
@@ -240,11 +354,12 @@ impl SimpleQueryHandler for Service {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let limits = Limits::of(client).await;
+        let rewritten = rewrite::rewrite(query, &[]);
         let responses = limits
             .planning(SimpleQueryHandler::do_query(
                 self.session().as_ref(),
                 client,
-                query,
+                rewritten.as_deref().unwrap_or(query),
             ))
             .await?;
         Ok(responses.into_iter().map(|r| limits.streaming(r)).collect())
@@ -254,10 +369,12 @@ impl SimpleQueryHandler for Service {
 #[async_trait]
 impl ExtendedQueryHandler for Service {
     type Statement = <DfSessionService as ExtendedQueryHandler>::Statement;
-    type QueryParser = <DfSessionService as ExtendedQueryHandler>::QueryParser;
+    type QueryParser = TypedParser;
 
     fn query_parser(&self) -> Arc<Self::QueryParser> {
-        self.session().query_parser()
+        Arc::new(TypedParser {
+            inner: self.session().query_parser(),
+        })
     }
 
     async fn do_query<C>(
@@ -631,6 +748,27 @@ fn sqlstate_of(message: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn startup_options_are_read_as_libpq_writes_them() {
+        assert_eq!(
+            startup_options(
+                "-c convlake.period=last_30_days  -cconvlake.timezone=Europe/Paris \
+                 --statement-timeout=5s -c convlake.filter_x=a\\ b -c"
+            ),
+            [
+                ("convlake.period".into(), "last_30_days".into()),
+                ("convlake.timezone".into(), "Europe/Paris".into()),
+                ("statement_timeout".into(), "5s".into()),
+                ("convlake.filter_x".into(), "a b".into()),
+            ]
+        );
+        assert_eq!(timeout_ms("2500"), Some(2500));
+        assert_eq!(timeout_ms("3s"), Some(3000));
+        assert_eq!(timeout_ms("2min"), Some(120_000));
+        assert_eq!(timeout_ms("soon"), None);
+        assert_eq!(timeout_ms("5h"), None);
+    }
 
     #[test]
     fn errors_get_the_sqlstate_of_their_kind() {

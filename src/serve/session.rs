@@ -12,7 +12,14 @@ use datafusion::catalog::{
 };
 use datafusion::datasource::provider_as_source;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::logical_expr::{LogicalPlanBuilder, TableType, col, lit};
+use std::borrow::Cow;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::logical_expr::{
+    LogicalPlan, LogicalPlanBuilder, TableProviderFilterPushDown, TableType, col, lit,
+};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{Expr, ObjectName, Reset, Set, SetExpr, Statement, Value};
 
@@ -77,7 +84,11 @@ pub async fn connection_context(
         let state = SessionStateBuilder::new_from_existing(base.state())
             .with_runtime_env(runtime)
             .build();
-        return Ok(SessionContext::new_with_state(state));
+        let ctx = SessionContext::new_with_state(state);
+        ctx.register_udf(crate::serve::session_user::SessionUser::udf(
+            &principal.user,
+        ));
+        return Ok(ctx);
     };
     let options = base.state().config_options().clone();
     let (catalog_name, schema_name) = (
@@ -98,10 +109,17 @@ pub async fn connection_context(
             if table.table_type() == TableType::View {
                 continue;
             }
+            let table_type = table.table_type();
             let plan = LogicalPlanBuilder::scan(name.as_str(), provider_as_source(table), None)?
                 .filter(col("workspace_id").in_list(in_scope.clone(), false))?
                 .build()?;
-            schema.register_table(name, Arc::new(ViewTable::new(plan, None)))?;
+            schema.register_table(
+                name,
+                Arc::new(Scoped {
+                    view: ViewTable::new(plan, None),
+                    table_type,
+                }),
+            )?;
         }
     }
     let catalog = MemoryCatalogProvider::new();
@@ -120,15 +138,60 @@ pub async fn connection_context(
     crate::views::register(&ctx)
         .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
     pg_compatible(&ctx)?;
+    ctx.register_udf(crate::serve::session_user::SessionUser::udf(
+        &principal.user,
+    ));
     // The user's reports cover their workspaces unless they narrow them.
     set_parameter(&ctx, principal, "workspace", &workspaces.join(","))
         .map_err(|r| datafusion::error::DataFusionError::Plan(r.message))?;
     Ok(ctx)
 }
 
+/// A table of the lake read through its user's workspace filter: the
+/// filtered plan (inlined by DataFusion like a view's, so the filter reaches
+/// the Parquet scan), listed as the table it stands for (`\dt`, a BI tool's
+/// table list).
+#[derive(Debug)]
+struct Scoped {
+    view: ViewTable,
+    table_type: TableType,
+}
+
+#[async_trait::async_trait]
+impl TableProvider for Scoped {
+    fn schema(&self) -> SchemaRef {
+        self.view.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.table_type
+    }
+
+    fn get_logical_plan(&self) -> Option<Cow<'_, LogicalPlan>> {
+        self.view.get_logical_plan()
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&datafusion::prelude::Expr],
+    ) -> datafusion::error::Result<Vec<TableProviderFilterPushDown>> {
+        self.view.supports_filters_pushdown(filters)
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[datafusion::prelude::Expr],
+        limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        self.view.scan(state, projection, filters, limit).await
+    }
+}
+
 /// What PostgreSQL clients and BI tools read on connect, on `ctx`'s
 /// catalog: `pg_catalog` (datafusion-pg-catalog), `version()` as
-/// PostgreSQL's, `current_setting()`, `to_regtype()`.
+/// PostgreSQL's, `current_setting()`, `to_regtype()`, `pg_type_is_visible()`.
 pub fn pg_compatible(ctx: &SessionContext) -> datafusion::error::Result<()> {
     let catalog = ctx.state().config_options().catalog.default_catalog.clone();
     datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
@@ -140,6 +203,7 @@ pub fn pg_compatible(ctx: &SessionContext) -> datafusion::error::Result<()> {
     ctx.register_udf(crate::serve::version::Version::udf());
     ctx.register_udf(crate::serve::current_setting::CurrentSetting::udf());
     ctx.register_udf(crate::serve::to_regtype::ToRegtype::udf());
+    ctx.register_udf(crate::serve::pg_type_is_visible::PgTypeIsVisible::udf());
     Ok(())
 }
 
@@ -205,7 +269,12 @@ fn check_set(set: &Set) -> Result<(), Refusal> {
     let Set::SingleAssignment { variable, .. } = set else {
         return Ok(());
     };
-    let name = variable.to_string().to_ascii_lowercase();
+    check_setting(&variable.to_string().to_ascii_lowercase())
+}
+
+/// Whether a client may set `name` (lower case): DataFusion's settings are
+/// the server's.
+pub fn check_setting(name: &str) -> Result<(), Refusal> {
     if name.starts_with("datafusion.") {
         return Err(Refusal::new(
             PRIVILEGE,

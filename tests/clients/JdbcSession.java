@@ -1,7 +1,8 @@
 // pgJDBC (Debian's libpostgresql-jdbc-java) against `convlake serve`, as a
 // Java BI tool connects: DatabaseMetaData, then one prepared statement run
 // ten times (pgJDBC switches to a server-prepared, binary statement after
-// the fifth). Run by tests/serve.rs; exits non-zero naming the check.
+// the fifth), and every column type of conversation_facts the same in text
+// and binary. Run by tests/serve.rs; exits non-zero naming the check.
 //
 //     java -cp postgresql.jar JdbcSession.java PORT USER PASSWORD EXPECTED_OPENED_WS01
 import java.sql.*;
@@ -47,6 +48,34 @@ public class JdbcSession {
                         long got = rs.getLong(1);
                         check("run " + i, got == expected, got + " != " + expected);
                     }
+                }
+            }
+            // Every column type of a view, read the same whether pgJDBC
+            // asked for text (runs 0 to 4) or binary values (runs 5 to 9).
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("set convlake.period = 'all'");
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select * from conversation_facts where workspace_id = ? order by conversation_id limit 50")) {
+                String first = null;
+                for (int i = 0; i < 10; i++) {
+                    ps.setString(1, "ws01");
+                    StringBuilder rows = new StringBuilder();
+                    try (ResultSet rs = ps.executeQuery()) {
+                        int n = rs.getMetaData().getColumnCount();
+                        while (rs.next()) {
+                            for (int k = 1; k <= n; k++) {
+                                Object v = rs.getObject(k);
+                                if (v instanceof java.sql.Timestamp t) v = t.toInstant();
+                                if (v instanceof java.sql.Array a) v = java.util.Arrays.deepToString((Object[]) a.getArray());
+                                rows.append(v).append('|');
+                            }
+                            rows.append('\n');
+                        }
+                    }
+                    check("facts rows", rows.length() > 0, "none");
+                    if (first == null) first = rows.toString();
+                    check("facts, run " + i, first.equals(rows.toString()), rows + "\n!=\n" + first);
                 }
             }
         }

@@ -1,7 +1,8 @@
 """Every view over the wire against the CLI's answer for the same
-parameters: psycopg's rows (extended protocol, binary and text values as
-psycopg decodes them) compared with `convlake sql -f json`'s, row for row
-in any order, numbers to 1e-9 relative.
+parameters: psycopg's rows (the simple protocol with text values, and the
+extended one with binary values, as psycopg decodes them) compared with
+`convlake sql -f json`'s, row for row in any order, numbers to 1e-9
+relative.
 
     python3 every_view.py PORT CONVLAKE_BINARY LAKE VIEW...
 """
@@ -64,24 +65,30 @@ with psycopg.connect(f"host=127.0.0.1 port={port} user=anyone dbname=convlake ss
     for s in settings:
         conn.execute(s)
     for view in views:
-        cur = conn.execute(f"select * from {view}")
-        names = [c.name for c in cur.description]
-        wire = [{n: canonical(v) for n, v in zip(names, row)} for row in cur.fetchall()]
         out = subprocess.run([binary, "--lake", lake, "sql", "-f", "json",
                               "; ".join(settings + [f"select * from {view}"])],
                              capture_output=True, text=True, check=True)
         cli = [{k: cli_canonical(v) for k, v in json.loads(line).items()}
                for line in out.stdout.splitlines() if line]
-        if len(wire) != len(cli):
-            failures.append(f"{view}: {len(wire)} rows over the wire, {len(cli)} from the CLI")
-            continue
-        wire.sort(key=key)
         cli.sort(key=key)
-        for w, c in zip(wire, cli):
-            diff = [n for n in names if not same(w.get(n), c.get(n))]
-            if diff:
-                failures.append(f"{view}: {diff[0]} = {w.get(diff[0])!r} over the wire, {c.get(diff[0])!r} from the CLI")
-                break
+        # The simple protocol with text values, and the extended one with
+        # binary values: every column type decoded both ways.
+        for protocol, binary_values in (("text", False), ("binary", True)):
+            cur = conn.cursor(binary=binary_values)
+            cur.execute(f"select * from {view}")
+            names = [c.name for c in cur.description]
+            wire = [{n: canonical(v) for n, v in zip(names, row)} for row in cur.fetchall()]
+            if len(wire) != len(cli):
+                failures.append(f"{view} ({protocol}): {len(wire)} rows over the wire, "
+                                f"{len(cli)} from the CLI")
+                continue
+            wire.sort(key=key)
+            for w, c in zip(wire, cli):
+                diff = [n for n in names if not same(w.get(n), c.get(n))]
+                if diff:
+                    failures.append(f"{view} ({protocol}): {diff[0]} = {w.get(diff[0])!r} over "
+                                    f"the wire, {c.get(diff[0])!r} from the CLI")
+                    break
 if failures:
     sys.exit("\n".join(failures))
 print(f"ok {len(views)}")

@@ -45,6 +45,11 @@ with psycopg.connect(dsn, autocommit=True) as a, psycopg.connect(dsn, autocommit
         (41, "a", 1.25, True),
     ).fetchone()
     check("typed parameters", row, (42, "ax", 2.5, True))
+    # Parameters typed only by the client's OIDs, in text and in binary.
+    row = a.execute("select %s, %s, %s, %s", (True, 41, 1.25, "a")).fetchone()
+    check("parameters typed by the client", row, (True, 41, 1.25, "a"))
+    row = a.execute("select %b, %b + 1, %b", (False, 41, 0.5)).fetchone()
+    check("binary parameters", row, (False, 42, 0.5))
     rows = a.execute(
         "select count(*) from events where workspace_id = %s and event_type = %s",
         ("ws01", "conversation_opened"),

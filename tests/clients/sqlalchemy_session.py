@@ -31,6 +31,19 @@ check("tables", tables == sorted(expected["tables"]), tables)
 views = set(inspector.get_view_names())
 missing = set(expected["views"]) - views
 check("views", not missing, f"missing {sorted(missing)}")
+# Every view's columns as the inspector lists them (pg_catalog) are the
+# columns its rows come with; the types are SQLAlchemy's for them.
+with engine.connect() as conn:
+    for view in sorted(views):
+        listed = [c["name"] for c in inspector.get_columns(view)]
+        returned = list(conn.execute(sa.text(f"select * from {view} limit 0")).keys())
+        check(f"columns of {view}", listed == returned, (listed, returned))
+summary = {c["name"]: c["type"] for c in inspector.get_columns("conversation_summary")}
+check("summary types", list(summary) == ["opened", "closed"]
+      and all(isinstance(t, sa.BigInteger) for t in summary.values()), summary)
+listed = {c["name"]: c["type"] for c in inspector.get_columns("conversation_list")}
+check("timestamptz", isinstance(listed["closed_at"], sa.TIMESTAMP) and listed["closed_at"].timezone,
+      listed["closed_at"])
 with engine.connect() as conn:
     for statement in ["set convlake.period = 'last_30_days'",
                       "set convlake.timezone = 'Europe/Paris'",

@@ -87,6 +87,12 @@ pub enum Error {
     Layout { file: String, reason: String },
 
     /// A report or generator parameter with a value we cannot use.
+    #[error("export job '{job}': {reason}")]
+    Export { job: String, reason: String },
+
+    #[error("cannot write '{file}': {reason}")]
+    ExportWrite { file: String, reason: String },
+
     #[error("invalid value for parameter '{name}': {reason}")]
     Parameter { name: String, reason: String },
 

@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod export;
 pub mod generate;
 pub mod lake;
 pub mod materialize;

@@ -15,7 +15,7 @@ use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
 use datafusion::prelude::SessionContext;
 use parking_lot::RwLock;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Every view: its name and its SQL (`sql/<name>.sql`).
 pub const VIEWS: [(&str, &str); 36] = [
@@ -269,6 +269,31 @@ impl SchemaProvider for ViewSchema {
     fn table_exist(&self, name: &str) -> bool {
         self.tables.table_exist(name) || self.unplanned(name).is_some()
     }
+}
+
+/// A `--filter KEY=VALUE[,VALUE…]` as the report parameter the views read:
+/// `(KEY, VALUE…)`, KEY one of the filters of SPEC.md §3.
+pub fn filter_parameter(filter: &str) -> Result<(String, String)> {
+    let Some((key, value)) = filter.split_once('=') else {
+        return Err(Error::Parameter {
+            name: "--filter".into(),
+            reason: format!("'{filter}' is not KEY=VALUE (e.g. opened_source=paid_ads)"),
+        });
+    };
+    let key = key.trim();
+    let known = convlake_udfs::report_config::FILTERS
+        .iter()
+        .chain(&convlake_udfs::report_config::SITE_FILTERS);
+    if !known.clone().any(|f| *f == key) {
+        return Err(Error::Parameter {
+            name: "--filter".into(),
+            reason: format!(
+                "unknown filter '{key}' (known: {})",
+                known.copied().collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    Ok((key.to_string(), value.trim().to_string()))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod export;
 mod functions;
 mod html;
 mod lake;

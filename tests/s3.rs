@@ -213,3 +213,128 @@ async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
         "{err}"
     );
 }
+
+/// Every object under `prefix` of `store`, written into `dir` at its
+/// relative path.
+async fn download_dir(store: &Arc<dyn ObjectStore>, prefix: &str, dir: &Path) -> usize {
+    use futures::TryStreamExt;
+    let listed: Vec<_> = store
+        .list(Some(&StorePath::from(prefix)))
+        .try_collect()
+        .await
+        .unwrap();
+    for meta in &listed {
+        let relative = meta
+            .location
+            .as_ref()
+            .strip_prefix(prefix)
+            .unwrap()
+            .trim_start_matches('/');
+        let path = dir.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let bytes = store
+            .get(&meta.location)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    listed.len()
+}
+
+#[tokio::test]
+async fn an_export_to_s3_commits_by_a_conditional_manifest_and_reads_back() {
+    let moto = start_moto();
+    let status = http(moto.port, "PUT", "/exports").unwrap();
+    assert!(status.contains("200"), "creating the bucket: {status}");
+    let store: Arc<dyn ObjectStore> = Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(format!("http://127.0.0.1:{}", moto.port))
+            .with_allow_http(true)
+            .with_bucket_name("exports")
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .with_region("us-east-1")
+            .build()
+            .unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sets = "set convlake.period = 'last_30_days'; set convlake.timezone = 'Europe/Paris'";
+    let expected = convlake(
+        moto.port,
+        &[
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "sql",
+            "-f",
+            "json",
+            &format!("{sets}; select * from conversation_list"),
+        ],
+    );
+    assert!(expected.status.success());
+    let expected_path = dir.path().join("expected.jsonl");
+    std::fs::write(&expected_path, &expected.stdout).unwrap();
+    for (format, run) in [("parquet", 1), ("csv", 2)] {
+        let out = convlake(
+            moto.port,
+            &[
+                "--lake",
+                convlake::SAMPLE_LAKE,
+                "export",
+                "conversation_list",
+                "--to",
+                "s3://exports/nightly",
+                "--period",
+                "last_30_days",
+                "--tz",
+                "Europe/Paris",
+                "--format",
+                format,
+                "--partition-by",
+                "day",
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(&format!("run {run} committed")), "{stdout}");
+        let local = dir.path().join(format!("copy-{run}"));
+        assert!(download_dir(&store, "nightly", &local).await > 2);
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/read_export.py");
+        let read = Command::new("python3")
+            .arg(script)
+            .arg(&local)
+            .arg(&expected_path)
+            .args(["--runs", &run.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            read.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&read.stdout),
+            String::from_utf8_lossy(&read.stderr)
+        );
+    }
+    // The manifest's number is taken: a second create of it is refused by
+    // the server (If-None-Match), which is what keeps two runners from both
+    // committing run 2.
+    let taken = store
+        .put_opts(
+            &StorePath::from("nightly/_manifests/00000002.json"),
+            b"{}".to_vec().into(),
+            object_store::PutOptions {
+                mode: object_store::PutMode::Create,
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(taken, Err(object_store::Error::AlreadyExists { .. })),
+        "{taken:?}"
+    );
+}

@@ -36,6 +36,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Serve the lake's views to BI tools over the PostgreSQL wire (read-only)
     Serve(ServeArgs),
+    /// Export a view's rows, with no row limit, to files in a folder or an object store: atomic, optionally incremental
+    Export(ExportArgs),
     /// Manage the users file of `serve`
     #[command(subcommand)]
     User(UserCommand),
@@ -74,6 +76,85 @@ pub struct ServeArgs {
     /// Connections at once; one more is refused (SQLSTATE 53300)
     #[arg(long, env = "CONVLAKE_MAX_CONNECTIONS", default_value_t = 64)]
     pub max_connections: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The view (or table) to export, e.g. conversation_list
+    #[arg(required_unless_present = "sql", conflicts_with = "sql")]
+    pub view: Option<String>,
+
+    /// A query to export instead of a view
+    #[arg(long)]
+    pub sql: Option<String>,
+
+    /// Destination folder: a path, file:///…, s3://bucket/prefix, gs://… or az://…
+    #[arg(long)]
+    pub to: String,
+
+    /// Format of the files
+    #[arg(long, short, value_enum, default_value_t = crate::export::files::ExportFormat::Parquet)]
+    pub format: crate::export::files::ExportFormat,
+
+    /// Period: today, yesterday, last_7_days, …, all, or START/END (an incremental job's first run)
+    #[arg(long, default_value = "all")]
+    pub period: String,
+
+    /// IANA time zone of the period's days and of --partition-by day
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+
+    /// The reports' "now": RFC 3339, 'latest' for the newest event in the lake, or 'now'
+    #[arg(long, default_value = "latest")]
+    pub as_of: String,
+
+    /// Workspaces to export, comma-separated (default: all)
+    #[arg(long)]
+    pub workspace: Option<String>,
+
+    /// A filter KEY=VALUE[,VALUE...], repeatable (e.g. opened_source=paid_ads)
+    #[arg(long)]
+    pub filter: Vec<String>,
+
+    /// A folder per local day of the rows' first timestamp column, or per workspace
+    #[arg(long, value_enum)]
+    pub partition_by: Option<crate::export::Partition>,
+
+    /// Start a new file after this many rows
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_rows_per_file: Option<u64>,
+
+    /// Only what is new since the job's last run at --to (its window starts --lateness before where the last one ended)
+    #[arg(long)]
+    pub incremental: bool,
+
+    /// How late events may arrive and still be exported by an incremental job: 30m, 2h, 1d
+    #[arg(long, default_value = "2h", value_parser = parse_duration)]
+    pub lateness: chrono::Duration,
+
+    /// The job's name, recorded in its manifests [default: the view's name, or 'sql']
+    #[arg(long)]
+    pub job: Option<String>,
+}
+
+/// `30m`, `2h`, `1d`, `90s`, `0`: a duration.
+pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: i64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration such as 30m, 2h or 1d"))?;
+    match unit.trim() {
+        "" if number == 0 => Ok(chrono::Duration::zero()),
+        "s" => Ok(chrono::Duration::seconds(number)),
+        "m" | "min" => Ok(chrono::Duration::minutes(number)),
+        "h" => Ok(chrono::Duration::hours(number)),
+        "d" => Ok(chrono::Duration::days(number)),
+        other => Err(format!("unknown unit '{other}' in '{text}' (s, m, h, d)")),
+    }
 }
 
 /// `4GiB`, `512MiB`, `1000000`: a size in bytes.
@@ -240,6 +321,16 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2h"), Ok(chrono::Duration::hours(2)));
+        assert_eq!(parse_duration("30m"), Ok(chrono::Duration::minutes(30)));
+        assert_eq!(parse_duration("1d"), Ok(chrono::Duration::days(1)));
+        assert_eq!(parse_duration("0"), Ok(chrono::Duration::zero()));
+        assert!(parse_duration("2 weeks").unwrap_err().contains("weeks"));
+        assert!(parse_duration("5").unwrap_err().contains("unit"));
     }
 
     #[test]

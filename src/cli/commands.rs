@@ -2,13 +2,14 @@
 
 use datafusion::prelude::SessionContext;
 
-use crate::cli::args::{Cli, Command, Format, GenerateArgs, Report, UserCommand};
-use crate::cli::as_of::resolve_as_of;
+use crate::cli::args::{Cli, Command, ExportArgs, Format, GenerateArgs, Report, UserCommand};
 use crate::cli::sql::run_sql;
 use crate::cli::{repl, report};
 use crate::error::{Error, Result};
+use crate::export::{Job, Source};
 use crate::generate::{GenerateOptions, generate};
 use crate::lake::Lake;
+use crate::lake::as_of::resolve_as_of;
 use crate::materialize::{conversations, coverage::Written, first_openings};
 use crate::serve::server::ServeOptions;
 use crate::serve::users::Users;
@@ -132,6 +133,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     crate::serve::server::check(&options)?;
                     crate::serve::server::serve(ctx, options).await
                 }
+                Command::Export(args) => run_export(&ctx, args).await,
                 Command::Generate(_) | Command::User(_) => unreachable!("handled above"),
             }
         }
@@ -238,6 +240,88 @@ async fn run_generate(args: GenerateArgs) -> Result<()> {
         started.elapsed()
     );
     Ok(())
+}
+
+/// `convlake export`: one run of the job the flags describe; a line of
+/// what it committed.
+async fn run_export(ctx: &SessionContext, args: ExportArgs) -> Result<()> {
+    let mut parameters = vec![
+        ("period".to_string(), args.period.clone()),
+        ("timezone".to_string(), args.tz.clone()),
+        (
+            "workspace".to_string(),
+            args.workspace.clone().unwrap_or_default(),
+        ),
+    ];
+    for filter in &args.filter {
+        parameters.push(crate::views::filter_parameter(filter)?);
+    }
+    let source = match (&args.view, &args.sql) {
+        (_, Some(sql)) => Source::Sql(sql.clone()),
+        (Some(view), None) => Source::View(view.clone()),
+        (None, None) => unreachable!("clap requires a view or --sql"),
+    };
+    let job = Job {
+        name: args.job.clone().unwrap_or_else(|| match &source {
+            Source::View(view) => view.clone(),
+            Source::Sql(_) => "sql".to_string(),
+        }),
+        source,
+        to: crate::lake::store::lake_url(&args.to).map_err(|e| Error::Parameter {
+            name: "--to".into(),
+            reason: e.to_string(),
+        })?,
+        format: args.format,
+        parameters,
+        as_of: args.as_of.clone(),
+        partition_by: args.partition_by,
+        max_rows_per_file: args.max_rows_per_file,
+        incremental: args.incremental.then_some(args.lateness),
+    };
+    let outcome = crate::export::run(ctx, &job, stop_signal()).await?;
+    let m = &outcome.manifest;
+    if !outcome.unfinished.is_empty() {
+        eprintln!(
+            "ignored {} unfinished run folder(s) at {} (no manifest): {}",
+            outcome.unfinished.len(),
+            job.to,
+            outcome.unfinished.join(", ")
+        );
+    }
+    println!(
+        "{}: run {} committed: {} rows in {} file(s), {} bytes, period {} to {} ({}{}/{})",
+        m.job,
+        m.sequence,
+        m.rows,
+        m.files.len(),
+        m.bytes,
+        m.period_start.as_deref().unwrap_or("-"),
+        m.period_end.as_deref().unwrap_or("-"),
+        job.to,
+        crate::export::manifest::FOLDER,
+        format_args!("{:08}.json", m.sequence),
+    );
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async {
+                match term.as_mut() {
+                    Some(term) => { term.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! parses [`Cli`] and calls [`run`].
 
 pub mod args;
-mod as_of;
 mod commands;
 mod html;
 mod output;

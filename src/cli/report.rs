@@ -10,10 +10,10 @@ use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRe
 use datafusion::prelude::SessionContext;
 
 use crate::cli::args::{PageFormat, ReportArgs};
-use crate::cli::as_of::resolve_as_of;
 use crate::cli::html;
 use crate::cli::output::pretty;
 use crate::error::{Error, Result};
+use crate::lake::as_of::resolve_as_of;
 
 /// The components of seed 000, in page order: (view, title).
 pub const CONVERSATIONS: [(&str, &str); 11] = [
@@ -114,26 +114,8 @@ pub fn set_statements(ctx_as_of: &str, args: &ReportArgs) -> Result<Vec<String>>
         ),
     ];
     for filter in &args.filter {
-        let Some((key, value)) = filter.split_once('=') else {
-            return Err(Error::Parameter {
-                name: "--filter".into(),
-                reason: format!("'{filter}' is not KEY=VALUE (e.g. opened_source=paid_ads)"),
-            });
-        };
-        let key = key.trim();
-        let known = convlake_udfs::report_config::FILTERS
-            .iter()
-            .chain(&convlake_udfs::report_config::SITE_FILTERS);
-        if !known.clone().any(|f| *f == key) {
-            return Err(Error::Parameter {
-                name: "--filter".into(),
-                reason: format!(
-                    "unknown filter '{key}' (known: {})",
-                    known.copied().collect::<Vec<_>>().join(", ")
-                ),
-            });
-        }
-        sets.push(format!("set convlake.{key} = {}", quote(value.trim())));
+        let (key, value) = crate::views::filter_parameter(filter)?;
+        sets.push(format!("set convlake.{key} = {}", quote(&value)));
     }
     Ok(sets)
 }

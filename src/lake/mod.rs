@@ -3,6 +3,7 @@
 //! `convlake materialize` keeps (`src/materialize/`); [`crate::register`]
 //! composes the two.
 
+pub mod as_of;
 mod checks;
 pub mod derived;
 pub mod files;

@@ -1,4 +1,5 @@
-//! `--as-of`: the "now" of `report` and `sql`, as `convlake.as_of` takes it.
+//! `--as-of`: the "now" of `report`, `sql` and `export`, as `convlake.as_of`
+//! takes it.
 
 use arrow::array::AsArray;
 use arrow::datatypes::DataType;

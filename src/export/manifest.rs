@@ -60,8 +60,9 @@ pub fn path_of(root: &Path, sequence: u64) -> Path {
         .join(format!("{sequence:08}.json"))
 }
 
-/// The newest manifest under `root`, if any.
-pub async fn latest(store: &dyn ObjectStore, root: &Path) -> Result<Option<Manifest>> {
+/// The numbers of the committed runs under `root`, with their manifests'
+/// paths, in order.
+pub async fn numbers(store: &dyn ObjectStore, root: &Path) -> Result<Vec<(u64, Path)>> {
     let folder = root.clone().join(FOLDER);
     let listed: Vec<_> = store
         .list(Some(&folder))
@@ -71,39 +72,23 @@ pub async fn latest(store: &dyn ObjectStore, root: &Path) -> Result<Option<Manif
             context: format!("listing the manifests under '{folder}'"),
             source,
         })?;
-    let newest = listed
-        .iter()
-        .filter(|m| m.location.extension() == Some("json"))
+    let mut numbers: Vec<(u64, Path)> = listed
+        .into_iter()
         .filter_map(|m| {
             let stem = m.location.filename()?.strip_suffix(".json")?;
-            Some((stem.parse::<u64>().ok()?, &m.location))
+            Some((stem.parse::<u64>().ok()?, m.location))
         })
-        .max_by_key(|(n, _)| *n);
-    let Some((_, location)) = newest else {
-        return Ok(None);
-    };
-    read(store, location).await.map(Some)
+        .collect();
+    numbers.sort_by_key(|(n, _)| *n);
+    Ok(numbers)
 }
 
-/// Every committed run's manifest under `root`, oldest first.
-pub async fn all(store: &dyn ObjectStore, root: &Path) -> Result<Vec<Manifest>> {
-    let folder = root.clone().join(FOLDER);
-    let mut listed: Vec<_> = store
-        .list(Some(&folder))
-        .try_collect()
-        .await
-        .map_err(|source| Error::ObjectStore {
-            context: format!("listing the manifests under '{folder}'"),
-            source,
-        })?;
-    listed.sort_by(|a, b| a.location.cmp(&b.location));
-    let mut manifests = Vec::new();
-    for meta in listed {
-        if meta.location.extension() == Some("json") {
-            manifests.push(read(store, &meta.location).await?);
-        }
+/// The newest manifest of `numbers`, read.
+pub async fn latest(store: &dyn ObjectStore, numbers: &[(u64, Path)]) -> Result<Option<Manifest>> {
+    match numbers.last() {
+        Some((_, location)) => read(store, location).await.map(Some),
+        None => Ok(None),
     }
-    Ok(manifests)
 }
 
 async fn read(store: &dyn ObjectStore, location: &Path) -> Result<Manifest> {

@@ -82,7 +82,8 @@ pub async fn run(
     };
     let store = crate::lake::store::object_store_for(&job.to)?;
     let root = Path::from_url_path(job.to.path()).map_err(|e| failed(e.to_string()))?;
-    let previous = manifest::latest(store.as_ref(), &root).await?;
+    let committed = manifest::numbers(store.as_ref(), &root).await?;
+    let previous = manifest::latest(store.as_ref(), &committed).await?;
     if let Some(previous) = &previous
         && previous.job != job.name
     {
@@ -91,7 +92,7 @@ pub async fn run(
             job.to, previous.job
         )));
     }
-    let unfinished = unfinished_runs(store.as_ref(), &root).await?;
+    let unfinished = unfinished_runs(store.as_ref(), &root, &committed).await?;
 
     // The parameters, checked before anything is written.
     let as_of = crate::lake::as_of::resolve_as_of(ctx, &job.as_of).await?;
@@ -363,8 +364,13 @@ impl Writing {
     }
 }
 
-/// The run folders under `root` that no manifest names.
-async fn unfinished_runs(store: &dyn ObjectStore, root: &Path) -> Result<Vec<String>> {
+/// The run folders under `root` whose number (`run-NNNNNNNN-…`) no
+/// manifest has: runs that were killed before they committed.
+async fn unfinished_runs(
+    store: &dyn ObjectStore,
+    root: &Path,
+    committed: &[(u64, Path)],
+) -> Result<Vec<String>> {
     let listed = store
         .list_with_delimiter(Some(root))
         .await
@@ -372,16 +378,17 @@ async fn unfinished_runs(store: &dyn ObjectStore, root: &Path) -> Result<Vec<Str
             context: format!("listing '{root}'"),
             source,
         })?;
-    let committed: Vec<String> = manifest::all(store, root)
-        .await?
-        .into_iter()
-        .map(|m| m.run)
-        .collect();
     Ok(listed
         .common_prefixes
         .iter()
         .filter_map(|p| p.filename().map(str::to_string))
-        .filter(|name| name.starts_with("run-") && !committed.contains(name))
+        .filter(|name| {
+            let number = name
+                .strip_prefix("run-")
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|n| n.parse::<u64>().ok());
+            number.is_some_and(|n| !committed.iter().any(|(c, _)| *c == n))
+        })
         .collect())
 }
 

@@ -138,6 +138,7 @@ def main() -> int:
         "errors": len(errors), "first_errors": errors[:5],
         "rss_mib_after_warmup": {"min": round(min(after) / 1024, 1), "max": round(max(after) / 1024, 1),
                                  "last": round(after[-1] / 1024, 1)} if after else None,
+        "rss_mib_every_10_s": [round(kib / 1024) for t, kib in samples[::10]],
     }
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -93,6 +93,18 @@ pub enum Error {
     #[error("cannot write '{file}': {reason}")]
     ExportWrite { file: String, reason: String },
 
+    /// A run of an export job failed while it wrote; nothing was committed.
+    #[error("export job '{job}'")]
+    ExportRun {
+        job: String,
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// A jobs file (`exports.toml`) that cannot be used.
+    #[error("{file}: {reason}")]
+    Config { file: String, reason: String },
+
     #[error("invalid value for parameter '{name}': {reason}")]
     Parameter { name: String, reason: String },
 
@@ -135,6 +147,48 @@ impl Error {
             }
             if err.to_string().contains("Broken pipe") {
                 return true;
+            }
+            cause = err.source();
+        }
+        false
+    }
+
+    /// True when trying again may succeed: the store could not be reached,
+    /// timed out or failed on its side (after its client's own retries).
+    /// Not: permissions, credentials, a missing bucket, bad parameters.
+    pub fn is_transient(&self) -> bool {
+        let permanent_words = [
+            "ermission denied",
+            "Forbidden",
+            "Unauthorized",
+            "NoSuchBucket",
+        ];
+        let permanent = |text: String| permanent_words.iter().any(|w| text.contains(w));
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(err) = cause {
+            if let Some(store) = err.downcast_ref::<object_store::Error>() {
+                return matches!(
+                    store,
+                    object_store::Error::Generic { .. } | object_store::Error::JoinError { .. }
+                ) && !permanent(chain_of(store));
+            }
+            if let Some(io) = err.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind::*;
+                return matches!(
+                    io.kind(),
+                    ConnectionRefused
+                        | ConnectionReset
+                        | ConnectionAborted
+                        | NotConnected
+                        | TimedOut
+                        | BrokenPipe
+                        | UnexpectedEof
+                        | Interrupted
+                        | Other
+                ) && !permanent(io.to_string());
+            }
+            if let Some(Error::ExportWrite { reason, .. }) = err.downcast_ref::<Error>() {
+                return !permanent(reason.clone());
             }
             cause = err.source();
         }

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod export;
+mod export_jobs;
 mod functions;
 mod html;
 mod lake;

@@ -338,3 +338,124 @@ async fn an_export_to_s3_commits_by_a_conditional_manifest_and_reads_back() {
         "{taken:?}"
     );
 }
+
+#[tokio::test]
+async fn the_export_daemon_runs_a_nightly_job_into_s3() {
+    let moto = start_moto();
+    let status = http(moto.port, "PUT", "/exports").unwrap();
+    assert!(status.contains("200"), "creating the bucket: {status}");
+    let store: Arc<dyn ObjectStore> = Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(format!("http://127.0.0.1:{}", moto.port))
+            .with_allow_http(true)
+            .with_bucket_name("exports")
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .with_region("us-east-1")
+            .build()
+            .unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // "Nightly" every two seconds, so that the test sees runs come.
+    let config = dir.path().join("exports.toml");
+    std::fs::write(
+        &config,
+        r#"
+        [jobs.nightly]
+        view = "conversation_list"
+        to = "s3://exports/nightly"
+        format = "csv"
+        period = "last_30_days"
+        tz = "Europe/Paris"
+        as_of = "latest"
+        partition_by = "day"
+        schedule = "*/2 * * * * *"
+        "#,
+    )
+    .unwrap();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "export",
+            "daemon",
+            "--config",
+        ])
+        .arg(&config)
+        .envs(s3_env(moto.port))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let committed = || async {
+        use futures::TryStreamExt;
+        let listed: Vec<_> = store
+            .list(Some(&StorePath::from("nightly/_manifests")))
+            .try_collect()
+            .await
+            .unwrap();
+        listed.len()
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while committed().await < 2 {
+        if Instant::now() > deadline {
+            let _ = daemon.kill();
+            panic!("fewer than 2 runs committed to S3 in 90 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status();
+    let out = daemon.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = committed().await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for run in 1..=runs {
+        assert!(
+            stdout.contains(&format!("nightly: run {run} committed")),
+            "{stdout}"
+        );
+    }
+    // The newest run, read back by its manifest, is the view's rows.
+    let sets = "set convlake.period = 'last_30_days'; set convlake.timezone = 'Europe/Paris'";
+    let expected = convlake(
+        moto.port,
+        &[
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "sql",
+            "-f",
+            "json",
+            &format!("{sets}; select * from conversation_list"),
+        ],
+    );
+    assert!(expected.status.success());
+    let expected_path = dir.path().join("expected.jsonl");
+    std::fs::write(&expected_path, &expected.stdout).unwrap();
+    let local = dir.path().join("copy");
+    download_dir(&store, "nightly", &local).await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/read_export.py");
+    let read = Command::new("python3")
+        .arg(script)
+        .arg(&local)
+        .arg(&expected_path)
+        .args(["--runs", &runs.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        read.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&read.stdout),
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let rows = String::from_utf8_lossy(&expected.stdout).lines().count();
+    assert_eq!(
+        String::from_utf8_lossy(&read.stdout).trim(),
+        format!("ok {rows}")
+    );
+}

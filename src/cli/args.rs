@@ -37,7 +37,7 @@ pub enum Command {
     /// Serve the lake's views to BI tools over the PostgreSQL wire (read-only)
     Serve(ServeArgs),
     /// Export a view's rows, with no row limit, to files in a folder or an object store: atomic, optionally incremental
-    Export(ExportArgs),
+    Export(ExportCommand),
     /// Manage the users file of `serve`
     #[command(subcommand)]
     User(UserCommand),
@@ -79,6 +79,39 @@ pub struct ServeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ExportCommand {
+    #[command(subcommand)]
+    pub action: Option<ExportAction>,
+
+    #[command(flatten)]
+    pub one: ExportArgs,
+}
+
+/// The jobs of a jobs file (exports.toml; docs/export.md lists its fields).
+#[derive(Debug, Subcommand)]
+pub enum ExportAction {
+    /// Run the jobs of a jobs file once, one after the other
+    Run {
+        /// The jobs file
+        #[arg(long, env = "CONVLAKE_EXPORTS")]
+        config: PathBuf,
+        /// Only this job (repeatable)
+        #[arg(long)]
+        job: Vec<String>,
+    },
+    /// Run the jobs of a jobs file on their schedules until SIGTERM or Ctrl-C
+    Daemon {
+        /// The jobs file
+        #[arg(long, env = "CONVLAKE_EXPORTS")]
+        config: PathBuf,
+        /// Only this job (repeatable)
+        #[arg(long)]
+        job: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The view (or table) to export, e.g. conversation_list
     #[arg(required_unless_present = "sql", conflicts_with = "sql")]
@@ -89,8 +122,8 @@ pub struct ExportArgs {
     pub sql: Option<String>,
 
     /// Destination folder: a path, file:///…, s3://bucket/prefix, gs://… or az://…
-    #[arg(long)]
-    pub to: String,
+    #[arg(long, required = true)]
+    pub to: Option<String>,
 
     /// Format of the files
     #[arg(long, short, value_enum, default_value_t = crate::export::files::ExportFormat::Parquet)]
@@ -129,32 +162,12 @@ pub struct ExportArgs {
     pub incremental: bool,
 
     /// How late events may arrive and still be exported by an incremental job: 30m, 2h, 1d
-    #[arg(long, default_value = "2h", value_parser = parse_duration)]
+    #[arg(long, default_value = "2h", value_parser = crate::export::config::parse_duration)]
     pub lateness: chrono::Duration,
 
     /// The job's name, recorded in its manifests [default: the view's name, or 'sql']
     #[arg(long)]
     pub job: Option<String>,
-}
-
-/// `30m`, `2h`, `1d`, `90s`, `0`: a duration.
-pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
-    let text = text.trim();
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
-    let number: i64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration such as 30m, 2h or 1d"))?;
-    match unit.trim() {
-        "" if number == 0 => Ok(chrono::Duration::zero()),
-        "s" => Ok(chrono::Duration::seconds(number)),
-        "m" | "min" => Ok(chrono::Duration::minutes(number)),
-        "h" => Ok(chrono::Duration::hours(number)),
-        "d" => Ok(chrono::Duration::days(number)),
-        other => Err(format!("unknown unit '{other}' in '{text}' (s, m, h, d)")),
-    }
 }
 
 /// `4GiB`, `512MiB`, `1000000`: a size in bytes.
@@ -324,13 +337,24 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("2h"), Ok(chrono::Duration::hours(2)));
-        assert_eq!(parse_duration("30m"), Ok(chrono::Duration::minutes(30)));
-        assert_eq!(parse_duration("1d"), Ok(chrono::Duration::days(1)));
-        assert_eq!(parse_duration("0"), Ok(chrono::Duration::zero()));
-        assert!(parse_duration("2 weeks").unwrap_err().contains("weeks"));
-        assert!(parse_duration("5").unwrap_err().contains("unit"));
+    fn export_takes_a_view_or_a_jobs_file() {
+        let export = |args: &[&str]| match Cli::try_parse_from(args).map(|cli| cli.command) {
+            Ok(Command::Export(export)) => Ok(export),
+            Ok(other) => panic!("{other:?}"),
+            Err(err) => Err(err.to_string()),
+        };
+        let jobs = export(&["convlake", "export", "daemon", "--config", "e.toml"]).unwrap();
+        assert!(
+            matches!(&jobs.action, Some(ExportAction::Daemon { config, .. }) if config.as_os_str() == "e.toml")
+        );
+        let one = export(&["convlake", "export", "conversation_list", "--to", "out"]).unwrap();
+        assert!(one.action.is_none());
+        assert_eq!(one.one.view.as_deref(), Some("conversation_list"));
+        assert_eq!(one.one.to.as_deref(), Some("out"));
+        let err = export(&["convlake", "export", "conversation_list"]).unwrap_err();
+        assert!(err.contains("--to"), "{err}");
+        let err = export(&["convlake", "export", "run"]).unwrap_err();
+        assert!(err.contains("--config"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 use datafusion::prelude::SessionContext;
 
-use crate::cli::args::{Cli, Command, ExportArgs, Format, GenerateArgs, Report, UserCommand};
+use crate::cli::args::{
+    Cli, Command, ExportAction, ExportArgs, Format, GenerateArgs, Report, UserCommand,
+};
 use crate::cli::sql::run_sql;
 use crate::cli::{repl, report};
 use crate::error::{Error, Result};
@@ -133,7 +135,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                     crate::serve::server::check(&options)?;
                     crate::serve::server::serve(ctx, options).await
                 }
-                Command::Export(args) => run_export(&ctx, args).await,
+                Command::Export(args) => match args.action {
+                    Some(action) => run_jobs(&ctx, action).await,
+                    None => run_export(&ctx, args.one).await,
+                },
                 Command::Generate(_) | Command::User(_) => unreachable!("handled above"),
             }
         }
@@ -267,9 +272,11 @@ async fn run_export(ctx: &SessionContext, args: ExportArgs) -> Result<()> {
             Source::Sql(_) => "sql".to_string(),
         }),
         source,
-        to: crate::lake::store::lake_url(&args.to).map_err(|e| Error::Parameter {
-            name: "--to".into(),
-            reason: e.to_string(),
+        to: crate::lake::store::lake_url(args.to.as_deref().unwrap_or_default()).map_err(|e| {
+            Error::Parameter {
+                name: "--to".into(),
+                reason: e.to_string(),
+            }
         })?,
         format: args.format,
         parameters,
@@ -279,29 +286,126 @@ async fn run_export(ctx: &SessionContext, args: ExportArgs) -> Result<()> {
         incremental: args.incremental.then_some(args.lateness),
     };
     let outcome = crate::export::run(ctx, &job, stop_signal()).await?;
-    let m = &outcome.manifest;
+    report_unfinished(&job, &outcome);
+    println!("{}", outcome.summary(&job.to));
+    Ok(())
+}
+
+fn report_unfinished(job: &Job, outcome: &crate::export::Outcome) {
     if !outcome.unfinished.is_empty() {
         eprintln!(
-            "ignored {} unfinished run folder(s) at {} (no manifest): {}",
+            "{}: ignored {} unfinished run folder(s) at {} (no manifest): {}",
+            job.name,
             outcome.unfinished.len(),
             job.to,
             outcome.unfinished.join(", ")
         );
     }
-    println!(
-        "{}: run {} committed: {} rows in {} file(s), {} bytes, period {} to {} ({}{}/{})",
-        m.job,
-        m.sequence,
-        m.rows,
-        m.files.len(),
-        m.bytes,
-        m.period_start.as_deref().unwrap_or("-"),
-        m.period_end.as_deref().unwrap_or("-"),
-        job.to,
-        crate::export::manifest::FOLDER,
-        format_args!("{:08}.json", m.sequence),
-    );
-    Ok(())
+}
+
+/// `convlake export run|daemon --config FILE`: the jobs file's jobs once,
+/// or on their schedules until SIGTERM or Ctrl-C.
+async fn run_jobs(ctx: &SessionContext, action: ExportAction) -> Result<()> {
+    let (config, only, daemon) = match action {
+        ExportAction::Run { config, job } => (config, job, false),
+        ExportAction::Daemon { config, job } => (config, job, true),
+    };
+    let mut jobs = crate::export::config::load(&config)?;
+    if let Some(unknown) = only
+        .iter()
+        .find(|name| !jobs.iter().any(|j| &j.job.name == *name))
+    {
+        return Err(Error::Config {
+            file: config.display().to_string(),
+            reason: format!("no job '{unknown}'"),
+        });
+    }
+    if !only.is_empty() {
+        jobs.retain(|j| only.contains(&j.job.name));
+    }
+    let file = config.display().to_string();
+    for scheduled in &jobs {
+        if let Source::View(view) = &scheduled.job.source
+            && !ctx.table_exist(view.as_str())?
+        {
+            return Err(Error::Config {
+                file,
+                reason: format!(
+                    "job '{}': field `view`: no view or table '{view}' in the lake (convlake tables lists them)",
+                    scheduled.job.name
+                ),
+            });
+        }
+    }
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop_signal().await;
+        let _ = stop.send(true);
+    });
+    if daemon {
+        eprintln!(
+            "convlake export daemon: {} job(s) from {file}; SIGTERM or Ctrl-C stops it",
+            jobs.len()
+        );
+        for scheduled in &jobs {
+            if let Some(schedule) = &scheduled.schedule {
+                let next = schedule.next_after(chrono::Utc::now());
+                eprintln!(
+                    "{}: '{}' ({}), next at {}",
+                    scheduled.job.name,
+                    schedule.pattern(),
+                    scheduled
+                        .job
+                        .parameters
+                        .iter()
+                        .find(|(k, _)| k == "timezone")
+                        .map_or("UTC", |(_, v)| v.as_str()),
+                    next.map_or("never".into(), |t| t.to_rfc3339())
+                );
+            }
+        }
+        return crate::export::daemon::daemon(ctx, jobs, stopping, |scheduled, due, outcome| {
+            match outcome {
+                Ok(outcome) => {
+                    report_unfinished(&scheduled.job, outcome);
+                    println!(
+                        "{} (for {})",
+                        outcome.summary(&scheduled.job.to),
+                        due.to_rfc3339()
+                    );
+                }
+                Err(err) => eprintln!("error: {}", err.chain()),
+            }
+        })
+        .await;
+    }
+    let mut failed = Vec::new();
+    for scheduled in &jobs {
+        match crate::export::daemon::run_with_retries(ctx, scheduled, stopping.clone()).await {
+            Ok(outcome) => {
+                report_unfinished(&scheduled.job, &outcome);
+                println!("{}", outcome.summary(&scheduled.job.to));
+            }
+            Err(err) => {
+                eprintln!("error: {}", err.chain());
+                failed.push(scheduled.job.name.clone());
+            }
+        }
+        if *stopping.borrow() {
+            break;
+        }
+    }
+    match failed.as_slice() {
+        [] => Ok(()),
+        names => Err(Error::Export {
+            job: names.join("', '"),
+            reason: format!(
+                "{} of {} job(s) failed; nothing of theirs was committed",
+                names.len(),
+                jobs.len()
+            ),
+        }),
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

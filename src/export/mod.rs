@@ -3,8 +3,11 @@
 //! visible once its manifest exists) and, with a lateness window,
 //! incremental. The layout and the rules are in docs/export.md.
 
+pub mod config;
+pub mod daemon;
 pub mod files;
 pub mod manifest;
+pub mod schedule;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,6 +68,37 @@ pub struct Outcome {
     pub manifest: Manifest,
     /// Folders of runs that never committed (killed, failed): ignored.
     pub unfinished: Vec<String>,
+    /// False when an incremental job had nothing new to cover (its "now"
+    /// has not moved since the last run): `manifest` is then that run's.
+    pub committed: bool,
+}
+
+impl Outcome {
+    /// One line of what the run committed, and where.
+    pub fn summary(&self, to: &Url) -> String {
+        let m = &self.manifest;
+        if !self.committed {
+            return format!(
+                "{}: nothing new since run {} (its window ended at {}); nothing committed",
+                m.job,
+                m.sequence,
+                m.period_end.as_deref().unwrap_or("-")
+            );
+        }
+        format!(
+            "{}: run {} committed: {} rows in {} file(s), {} bytes, period {} to {} ({}{}/{:08}.json)",
+            m.job,
+            m.sequence,
+            m.rows,
+            m.files.len(),
+            m.bytes,
+            m.period_start.as_deref().unwrap_or("-"),
+            m.period_end.as_deref().unwrap_or("-"),
+            to,
+            manifest::FOLDER,
+            m.sequence,
+        )
+    }
 }
 
 /// Runs `job` once on `ctx` (a registered lake): its rows written into a
@@ -80,7 +114,7 @@ pub async fn run(
         job: job.name.clone(),
         reason,
     };
-    let store = crate::lake::store::object_store_for(&job.to)?;
+    let store = crate::lake::store::destination_store_for(&job.to)?;
     let root = Path::from_url_path(job.to.path()).map_err(|e| failed(e.to_string()))?;
     let committed = manifest::numbers(store.as_ref(), &root).await?;
     let previous = manifest::latest(store.as_ref(), &committed).await?;
@@ -127,6 +161,15 @@ pub async fn run(
             .map_err(|e| failed(format!("as of '{as_of}': {e}")))?
     };
     let window_end = now + chrono::Duration::microseconds(1);
+    if let (Some(from), Some(previous)) = (&incremental_from, &previous)
+        && DateTime::parse_from_rfc3339(from).is_ok_and(|from| from >= window_end)
+    {
+        return Ok(Outcome {
+            manifest: previous.clone(),
+            unfinished,
+            committed: false,
+        });
+    }
     if let Some(from) = &incremental_from {
         let until = window_end.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         parameters.retain(|(name, _)| name != "period");
@@ -222,7 +265,10 @@ pub async fn run(
         writing.discard().await;
         return Err(match err {
             Error::Export { .. } => err,
-            other => failed(other.chain()),
+            other => Error::ExportRun {
+                job: job.name.clone(),
+                source: Box::new(other),
+            },
         });
     }
     let files: Vec<FileEntry> = writing.done.clone();
@@ -261,6 +307,7 @@ pub async fn run(
     Ok(Outcome {
         manifest,
         unfinished,
+        committed: true,
     })
 }
 

@@ -40,6 +40,25 @@ pub fn lake_url(location: &str) -> Result<Url> {
 /// The object store for a lake URL, configured from the environment
 /// (`AWS_*`, `GOOGLE_*`, `AZURE_*` variables, as object_store reads them).
 pub(crate) fn object_store_for(url: &Url) -> Result<Arc<dyn ObjectStore>> {
+    store_with_retry(url, object_store::RetryConfig::default())
+}
+
+/// The store of an export's destination: its client tries a request at most
+/// three times within 10 s (object_store's default: ten times, 3 min), so
+/// an unreachable destination is an error in seconds; a jobs file's job
+/// has retries of its own, with its own backoff.
+pub(crate) fn destination_store_for(url: &Url) -> Result<Arc<dyn ObjectStore>> {
+    store_with_retry(
+        url,
+        object_store::RetryConfig {
+            max_retries: 2,
+            retry_timeout: std::time::Duration::from_secs(10),
+            ..Default::default()
+        },
+    )
+}
+
+fn store_with_retry(url: &Url, retry: object_store::RetryConfig) -> Result<Arc<dyn ObjectStore>> {
     let store_error = |source| Error::ObjectStore {
         context: format!("configuring a store for '{url}'"),
         source,
@@ -49,18 +68,21 @@ pub(crate) fn object_store_for(url: &Url) -> Result<Arc<dyn ObjectStore>> {
         "s3" | "s3a" => Arc::new(
             object_store::aws::AmazonS3Builder::from_env()
                 .with_url(url.as_str())
+                .with_retry(retry)
                 .build()
                 .map_err(store_error)?,
         ),
         "gs" => Arc::new(
             object_store::gcp::GoogleCloudStorageBuilder::from_env()
                 .with_url(url.as_str())
+                .with_retry(retry)
                 .build()
                 .map_err(store_error)?,
         ),
         "az" | "abfs" | "abfss" => Arc::new(
             object_store::azure::MicrosoftAzureBuilder::from_env()
                 .with_url(url.as_str())
+                .with_retry(retry)
                 .build()
                 .map_err(store_error)?,
         ),

@@ -3,7 +3,7 @@
 for a bounded time, each running report components with random periods and
 filters, as BI dashboards refresh. Prints queries per second, p50/p95/p99
 latency, errors, and the server's RSS sampled each second (it must stay flat
-after warm-up). Stops by itself; stops the server it starts.
+after warm-up: its least-squares slope is printed). Stops by itself; stops the server it starts.
 
     python3 benches/serve_load.py --lake benches/lakes/one-workspace-per-file-delta-ts-1000000 \
         [--convlake target/release/convlake] [--clients 50] [--seconds 300]
@@ -130,6 +130,13 @@ def main() -> int:
     ordered = sorted(latencies)
     pct = lambda p: ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
     after = [kib for t, kib in samples if t >= args.warmup] or [kib for _, kib in samples]
+    # Flat: the least-squares slope of RSS after warm-up, MiB per minute.
+    points = [(t, kib / 1024) for t, kib in samples if t >= args.warmup]
+    slope = None
+    if len(points) > 2:
+        mt = statistics.fmean(t for t, _ in points)
+        mr = statistics.fmean(r for _, r in points)
+        slope = 60 * sum((t - mt) * (r - mr) for t, r in points) / sum((t - mt) ** 2 for t, _ in points)
     result = {
         "lake": args.lake, "binary": args.convlake, "clients": args.clients, "seconds": round(elapsed, 1),
         "queries": len(latencies), "qps": round(len(latencies) / elapsed, 2),
@@ -138,6 +145,7 @@ def main() -> int:
         "errors": len(errors), "first_errors": errors[:5],
         "rss_mib_after_warmup": {"min": round(min(after) / 1024, 1), "max": round(max(after) / 1024, 1),
                                  "last": round(after[-1] / 1024, 1)} if after else None,
+        "rss_slope_mib_per_min_after_warmup": round(slope, 1) if slope is not None else None,
         "rss_mib_every_10_s": [round(kib / 1024) for t, kib in samples[::10]],
     }
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -17,6 +17,7 @@ pub mod lake;
 pub mod materialize;
 pub mod plan;
 pub mod progress;
+pub mod report;
 pub mod serve;
 pub mod views;
 

@@ -320,3 +320,93 @@ fn the_terminal_report_shades_heat_maps_on_a_colour_terminal_only() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("\x1b[48;5;"));
 }
+
+#[test]
+fn an_export_job_publishes_the_same_page_atomically_and_chromium_renders_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = page(
+        dir.path(),
+        "report.html",
+        &["--period", "last_7_days", "--locale", "fr"],
+    );
+    // A weekly page as a jobs file gives it: report, locale, html.
+    let config = dir.path().join("exports.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[jobs.weekly_page]\nreport = \"conversations\"\nlocale = \"fr\"\nto = \"pages\"\n\
+             period = \"last_7_days\"\ntz = \"Europe/Paris\"\nas_of = \"{AS_OF}\"\n\
+             schedule = \"0 8 * * MON\"\n"
+        ),
+    )
+    .unwrap();
+    let out = convlake(&[
+        "--lake",
+        convlake::SAMPLE_LAKE,
+        "export",
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pages = dir.path().join("pages");
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(pages.join("_manifests/00000001.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["format"], "html");
+    assert_eq!(manifest["source"], "report conversations");
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    let published = pages.join(files[0]["path"].as_str().unwrap());
+    assert!(published.ends_with("report.html"), "{published:?}");
+    // The same page `report --format html` writes, byte for byte, and the
+    // newest one at a fixed address.
+    let bytes = std::fs::read(&published).unwrap();
+    assert_eq!(bytes, std::fs::read(&expected).unwrap());
+    assert_eq!(files[0]["bytes"], bytes.len() as u64);
+    assert_eq!(std::fs::read(pages.join("latest.html")).unwrap(), bytes);
+    let dom = chromium(
+        dir.path(),
+        &["--dump-dom"],
+        &format!("file://{}", published.display()),
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(heatmap_cells(&dom, "heatmap_opened").len(), 168);
+    assert!(dom.contains("<html lang=\"fr\""), "the page's language");
+    // Rows are not pages, and pages are not rows.
+    for (args, words) in [
+        (
+            &["--report", "conversations", "--format", "csv"][..],
+            "published as html, not csv",
+        ),
+        (
+            &["conversation_list", "--format", "html"][..],
+            "html is for report pages",
+        ),
+        (
+            &["--report", "weekly", "--format", "html"][..],
+            "unknown report 'weekly'",
+        ),
+    ] {
+        let to = dir.path().join("refused");
+        let out = convlake(
+            &[
+                &["--lake", convlake::SAMPLE_LAKE, "export"][..],
+                args,
+                &["--to", to.to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(words),
+            "{words}"
+        );
+        assert!(!to.exists(), "{args:?} wrote");
+    }
+}

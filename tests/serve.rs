@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 struct Server {
     child: Child,
     port: u16,
+    /// The Flight SQL listener's, with `--flight-listen`.
+    flight: Option<u16>,
 }
 
 impl Server {
@@ -44,13 +46,25 @@ impl Server {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(60);
+        let port_in = |line: &str, what: &str| {
+            let rest = line
+                .split(&format!("{what} listening on 127.0.0.1:"))
+                .nth(1)?;
+            rest.split_whitespace().next()?.parse::<u16>().ok()
+        };
+        let mut flight = None;
         loop {
             let line = rx
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 .unwrap_or_else(|_| panic!("convlake serve did not say where it listens"));
-            if let Some(rest) = line.split("listening on 127.0.0.1:").nth(1) {
-                let port = rest.split_whitespace().next().unwrap().parse().unwrap();
-                return Server { child, port };
+            // Flight SQL's line comes first, when it listens.
+            flight = flight.or(port_in(&line, "Flight SQL"));
+            if let Some(port) = port_in(&line, "PostgreSQL wire") {
+                return Server {
+                    child,
+                    port,
+                    flight,
+                };
             }
         }
     }
@@ -795,4 +809,69 @@ fn connection_options_cannot_widen_a_users_workspaces() {
     refused(&connect("-c convlake.workspace=ws02"), &["'ws02'", "alice"]);
     let out = connect("-c convlake.workspace=ws01");
     assert_eq!(text(&out).0.trim(), "ws01", "{}", text(&out).1);
+}
+
+#[test]
+fn adbc_over_flight_sql_logs_in_keeps_its_session_and_sees_only_its_workspaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[
+        "--users",
+        users(dir.path()).to_str().unwrap(),
+        "--flight-listen",
+        "127.0.0.1:0",
+    ]);
+    let flight = server.flight.expect("a Flight SQL listener").to_string();
+    // What the CLI answers for alice's one workspace, the whole lake.
+    let sets = "set convlake.period = 'all'; set convlake.timezone = 'Europe/Paris'; \
+                set convlake.workspace = 'ws01'";
+    let summary = format!(
+        "{}, {}",
+        cli_value(&format!("{sets}; select opened from conversation_summary")),
+        cli_value(&format!("{sets}; select closed from conversation_summary"))
+    );
+    let header = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "sql",
+            "-f",
+            "csv",
+            "select * from conversation_list limit 0",
+        ])
+        .output()
+        .unwrap();
+    let columns: Vec<String> = String::from_utf8(header.stdout)
+        .unwrap()
+        .trim()
+        .split(',')
+        .map(|c| format!("\"{c}\""))
+        .collect();
+    let mut relations: Vec<String> = [
+        "events",
+        "contacts",
+        "users",
+        "teams",
+        "channels",
+        "establishments",
+        "workspaces",
+    ]
+    .iter()
+    .map(|t| format!("\"{t}\": \"TABLE\""))
+    .collect();
+    relations.extend(
+        convlake::views::VIEWS
+            .iter()
+            .map(|(v, _)| format!("\"{v}\": \"VIEW\"")),
+    );
+    let expected = format!(
+        "{{\"summary\": [{summary}], \"relations\": {{{}}}, \"list_columns\": [{}], \"workspaces\": [\"ws01\"]}}",
+        relations.join(", "),
+        columns.join(", ")
+    );
+    let stdout = python_client(
+        "adbc_session.py",
+        &[&flight, "alice", "alice-pass", &expected],
+    );
+    assert_eq!(stdout.trim(), "ok");
+    assert!(server.stop().success());
 }

@@ -563,7 +563,7 @@ fn report_conversations_prints_every_component_on_the_sample_lake() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for (view, _) in convlake::cli::report::CONVERSATIONS {
+    for (view, _) in convlake::report::CONVERSATIONS {
         assert!(
             text.contains(&format!("({view})")),
             "{view} missing from\n{text}"
@@ -711,8 +711,8 @@ async fn heyday_and_partoo_components_agree_on_the_sample_lake() {
 #[test]
 fn report_bot_and_chats_print_every_component() {
     for (report, components) in [
-        ("bot", &convlake::cli::report::BOT[..]),
-        ("chats", &convlake::cli::report::CHATS[..]),
+        ("bot", &convlake::report::BOT[..]),
+        ("chats", &convlake::report::CHATS[..]),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
             .args(["report", report, "--period", "last_30_days"])

@@ -76,6 +76,10 @@ pub struct ServeArgs {
     /// Connections at once; one more is refused (SQLSTATE 53300)
     #[arg(long, env = "CONVLAKE_MAX_CONNECTIONS", default_value_t = 64)]
     pub max_connections: usize,
+
+    /// Also serve Arrow Flight SQL (ADBC, the Flight SQL JDBC driver) on this address, e.g. 127.0.0.1:50051
+    #[arg(long, env = "CONVLAKE_FLIGHT_LISTEN")]
+    pub flight_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]
@@ -114,20 +118,28 @@ pub enum ExportAction {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The view (or table) to export, e.g. conversation_list
-    #[arg(required_unless_present = "sql", conflicts_with = "sql")]
+    #[arg(required_unless_present_any = ["sql", "report"], conflicts_with_all = ["sql", "report"])]
     pub view: Option<String>,
 
     /// A query to export instead of a view
-    #[arg(long)]
+    #[arg(long, conflicts_with = "report")]
     pub sql: Option<String>,
+
+    /// A report page to publish instead, as --format html: conversations, bot or chats
+    #[arg(long)]
+    pub report: Option<String>,
+
+    /// Language of a report page's labels and numbers: en, fr or es
+    #[arg(long, default_value = "en", requires = "report")]
+    pub locale: String,
 
     /// Destination folder: a path, file:///…, s3://bucket/prefix, gs://… or az://…
     #[arg(long, required = true)]
     pub to: Option<String>,
 
-    /// Format of the files
-    #[arg(long, short, value_enum, default_value_t = crate::export::files::ExportFormat::Parquet)]
-    pub format: crate::export::files::ExportFormat,
+    /// Format of the files [default: parquet; html for --report]
+    #[arg(long, short, value_enum)]
+    pub format: Option<crate::export::files::ExportFormat>,
 
     /// Period: today, yesterday, last_7_days, …, all, or START/END (an incremental job's first run)
     #[arg(long, default_value = "all")]
@@ -238,8 +250,8 @@ pub struct ReportArgs {
     pub filter: Vec<String>,
 
     /// Output: a text page, JSON with every component's rows, or a self-contained HTML page
-    #[arg(long, short, value_enum, default_value_t = PageFormat::Table)]
-    pub format: PageFormat,
+    #[arg(long, short, value_enum, default_value_t = crate::report::PageFormat::Table)]
+    pub format: crate::report::PageFormat,
 
     /// Write the page to this file (it appears only once written whole) instead of stdout
     #[arg(long, short)]
@@ -282,16 +294,6 @@ pub enum Format {
     Json,
     /// Apache Parquet (zstd)
     Parquet,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PageFormat {
-    /// Tables and grids, as a person reads the page
-    Table,
-    /// One JSON document: parameters, then each component's notice and rows
-    Json,
-    /// One self-contained HTML page (inline CSS and SVG, nothing fetched)
-    Html,
 }
 
 #[derive(Debug, Args)]

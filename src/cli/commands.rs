@@ -130,6 +130,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                         grace: std::time::Duration::from_secs(args.grace_seconds),
                         memory_limit: Some(args.memory_limit),
                         max_connections: args.max_connections,
+                        flight_listen: args.flight_listen,
                     };
                     // Refused before the lake is even read.
                     crate::serve::server::check(&options)?;
@@ -261,15 +262,24 @@ async fn run_export(ctx: &SessionContext, args: ExportArgs) -> Result<()> {
     for filter in &args.filter {
         parameters.push(crate::views::filter_parameter(filter)?);
     }
-    let source = match (&args.view, &args.sql) {
-        (_, Some(sql)) => Source::Sql(sql.clone()),
-        (Some(view), None) => Source::View(view.clone()),
-        (None, None) => unreachable!("clap requires a view or --sql"),
+    let source = match (&args.view, &args.sql, &args.report) {
+        (_, Some(sql), _) => Source::Sql(sql.clone()),
+        (_, _, Some(page)) => Source::Report {
+            page: page.clone(),
+            locale: args.locale.clone(),
+        },
+        (Some(view), None, None) => Source::View(view.clone()),
+        (None, None, None) => unreachable!("clap requires a view, --sql or --report"),
     };
+    let format = args.format.unwrap_or(match &source {
+        Source::Report { .. } => crate::export::files::ExportFormat::Html,
+        _ => crate::export::files::ExportFormat::Parquet,
+    });
     let job = Job {
         name: args.job.clone().unwrap_or_else(|| match &source {
             Source::View(view) => view.clone(),
             Source::Sql(_) => "sql".to_string(),
+            Source::Report { page, .. } => format!("{page}_report"),
         }),
         source,
         to: crate::lake::store::lake_url(args.to.as_deref().unwrap_or_default()).map_err(|e| {
@@ -278,7 +288,7 @@ async fn run_export(ctx: &SessionContext, args: ExportArgs) -> Result<()> {
                 reason: e.to_string(),
             }
         })?,
-        format: args.format,
+        format,
         parameters,
         as_of: args.as_of.clone(),
         partition_by: args.partition_by,

@@ -4,10 +4,9 @@
 
 pub mod args;
 mod commands;
-mod html;
 mod output;
 mod repl;
-pub mod report;
+mod report;
 mod sql;
 
 pub use args::Cli;

@@ -30,6 +30,8 @@ pub struct ScheduledJob {
 struct JobFields {
     view: Option<String>,
     sql: Option<String>,
+    report: Option<String>,
+    locale: Option<String>,
     to: String,
     format: Option<ExportFormat>,
     period: Option<String>,
@@ -102,11 +104,29 @@ fn job_of(
     folder: &Path,
     in_job: &dyn Fn(&str, String) -> Error,
 ) -> Result<ScheduledJob> {
-    let source = match (fields.view, fields.sql) {
-        (Some(view), None) => Source::View(view),
-        (None, Some(sql)) => Source::Sql(sql),
-        (Some(_), Some(_)) => return Err(in_job("sql", "give `view` or `sql`, not both".into())),
-        (None, None) => return Err(in_job("view", "missing: give `view` or `sql`".into())),
+    let source = match (fields.view, fields.sql, fields.report) {
+        (Some(view), None, None) => Source::View(view),
+        (None, Some(sql), None) => Source::Sql(sql),
+        (None, None, Some(page)) => Source::Report {
+            page,
+            locale: fields.locale.unwrap_or_else(|| "en".into()),
+        },
+        (None, None, None) => {
+            return Err(in_job(
+                "view",
+                "missing: give `view`, `sql` or `report`".into(),
+            ));
+        }
+        _ => {
+            return Err(in_job(
+                "sql",
+                "give one of `view`, `sql` or `report`, not two".into(),
+            ));
+        }
+    };
+    let default_format = match &source {
+        Source::Report { .. } => ExportFormat::Html,
+        _ => ExportFormat::Parquet,
     };
     let to = if fields.to.contains("://") || Path::new(&fields.to).is_absolute() {
         fields.to.clone()
@@ -160,7 +180,7 @@ fn job_of(
             name: name.to_string(),
             source,
             to,
-            format: fields.format.unwrap_or(ExportFormat::Parquet),
+            format: fields.format.unwrap_or(default_format),
             parameters,
             as_of: fields.as_of.unwrap_or_else(|| "now".into()),
             partition_by: fields.partition_by,
@@ -274,6 +294,26 @@ mod tests {
     }
 
     #[test]
+    fn a_report_page_defaults_to_html() {
+        let jobs =
+            parsed("[jobs.weekly]\nreport = \"bot\"\nlocale = \"es\"\nto = \"s3://pages/bot\"\n")
+                .unwrap();
+        assert_eq!(
+            jobs[0].job.source,
+            Source::Report {
+                page: "bot".into(),
+                locale: "es".into()
+            }
+        );
+        assert_eq!(jobs[0].job.format, ExportFormat::Html);
+        let err = error("[jobs.weekly]\nreport = \"bot\"\nview = \"v\"\nto = \"x\"\n");
+        assert!(
+            err.contains("job 'weekly'") && err.contains("not two"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn errors_name_the_file_the_job_and_the_field() {
         let base = "[jobs.nightly]\nview = \"conversation_list\"\nto = \"s3://b/p\"\n";
         let cases = [
@@ -296,7 +336,7 @@ mod tests {
                 format!("{base}max_rows_per_file = 0\n"),
                 "field `max_rows_per_file`",
             ),
-            (format!("{base}sql = \"select 1\"\n"), "not both"),
+            (format!("{base}sql = \"select 1\"\n"), "not two"),
             (
                 "[jobs.nightly]\nto = \"s3://b/p\"\n".to_string(),
                 "field `view`",

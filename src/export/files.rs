@@ -30,6 +30,8 @@ pub enum ExportFormat {
     Csv,
     /// One JSON object per line
     Jsonl,
+    /// A report page (--report), one self-contained HTML file
+    Html,
 }
 
 impl ExportFormat {
@@ -38,6 +40,7 @@ impl ExportFormat {
             ExportFormat::Parquet => "parquet",
             ExportFormat::Csv => "csv",
             ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Html => "html",
         }
     }
 }
@@ -190,7 +193,9 @@ fn encode(batch: &RecordBatch, format: ExportFormat, header: bool) -> Result<Vec
             writer.write(batch)?;
             writer.finish()?;
         }
-        ExportFormat::Parquet => unreachable!("Parquet is written by its own writer"),
+        ExportFormat::Parquet | ExportFormat::Html => {
+            unreachable!("Parquet and report pages are written by writers of their own")
+        }
     }
     Ok(bytes)
 }

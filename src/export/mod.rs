@@ -25,11 +25,24 @@ use crate::error::{Error, Result};
 use files::{ExportFormat, FileWriter};
 use manifest::{FileEntry, Manifest};
 
-/// What to export: a registered view (or table), or a query.
+/// What to export: a registered view (or table), a query, or a report
+/// page (`conversations`, `bot`, `chats`) in a locale, as HTML.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
     View(String),
     Sql(String),
+    Report { page: String, locale: String },
+}
+
+impl Source {
+    /// How errors and manifests name it.
+    fn describe(&self) -> String {
+        match self {
+            Source::View(v) => format!("view '{v}'"),
+            Source::Sql(_) => "--sql".to_string(),
+            Source::Report { page, .. } => format!("report '{page}'"),
+        }
+    }
 }
 
 /// How a run's files are split.
@@ -114,6 +127,7 @@ pub async fn run(
         job: job.name.clone(),
         reason,
     };
+    check_page(job).map_err(failed)?;
     let store = crate::lake::store::destination_store_for(&job.to)?;
     let root = Path::from_url_path(job.to.path()).map_err(|e| failed(e.to_string()))?;
     let committed = manifest::numbers(store.as_ref(), &root).await?;
@@ -189,20 +203,24 @@ pub async fn run(
     let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     let (period_start, period_end) = (period_start.map(rfc3339), period_end.map(rfc3339));
     let sql = match &job.source {
-        Source::View(view) => format!("select * from {}", quote_ident(view)),
-        Source::Sql(sql) => sql.clone(),
+        Source::View(view) => Some(format!("select * from {}", quote_ident(view))),
+        Source::Sql(sql) => Some(sql.clone()),
+        Source::Report { .. } => None,
     };
-    let frame = ctx.sql(&sql).await.map_err(|e| {
-        failed(format!(
-            "{}: {}",
-            match &job.source {
-                Source::View(v) => format!("view '{v}'"),
-                Source::Sql(_) => "--sql".to_string(),
-            },
-            Error::DataFusion(e).chain()
-        ))
-    })?;
-    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    let frame = match &sql {
+        Some(sql) => Some(ctx.sql(sql).await.map_err(|e| {
+            failed(format!(
+                "{}: {}",
+                job.source.describe(),
+                Error::DataFusion(e).chain()
+            ))
+        })?),
+        None => None,
+    };
+    let schema: SchemaRef = match &frame {
+        Some(frame) => Arc::new(frame.schema().as_arrow().clone()),
+        None => Arc::new(arrow::datatypes::Schema::empty()),
+    };
     let partition = job
         .partition_by
         .map(|p| Partitioner::new(p, &schema, timezone(&parameters)))
@@ -228,12 +246,29 @@ pub async fn run(
         done_paths: Vec::new(),
         progress: crate::progress::counter(&format!("exporting {}", job.name), "rows"),
     };
-    let stream = frame.execute_stream().await;
+    let stream = match frame {
+        Some(frame) => Some(frame.execute_stream().await),
+        None => None,
+    };
     // A stop is taken between batches, never in the middle of a file's
     // write or upload, so every file is either finished or aborted.
     tokio::pin!(stop);
     let stopped = || failed("stopped before it finished (SIGTERM or Ctrl-C)".into());
     let outcome = async {
+        let Some(stream) = stream else {
+            // A report page: one file, written whole.
+            let Source::Report { page, locale } = &job.source else {
+                unreachable!("only a report has no query")
+            };
+            let html = crate::report::document(
+                ctx,
+                &report_params(&parameters, locale),
+                page,
+                crate::report::PageFormat::Html,
+            )
+            .await?;
+            return writing.put_whole("report.html", html.into_bytes()).await;
+        };
         let mut stream = stream?;
         loop {
             let next = tokio::select! {
@@ -282,6 +317,7 @@ pub async fn run(
         source: match &job.source {
             Source::View(v) => v.clone(),
             Source::Sql(s) => s.clone(),
+            Source::Report { page, .. } => format!("report {page}"),
         },
         format: job.format,
         parameters,
@@ -303,6 +339,19 @@ pub async fn run(
         return Err(failed(format!(
             "another run of this job committed run {sequence} first; this run's files were removed"
         )));
+    }
+    if job.format == ExportFormat::Html {
+        // The newest page at a fixed address, for a web server or a link;
+        // replaced whole (a reader going by manifests does not need it).
+        let from = writing.done_paths[0].clone();
+        let latest = root.clone().join("latest.html");
+        store
+            .copy(&from, &latest)
+            .await
+            .map_err(|source| Error::ObjectStore {
+                context: format!("copying '{from}' to '{latest}'"),
+                source,
+            })?;
     }
     Ok(Outcome {
         manifest,
@@ -399,6 +448,28 @@ impl Writing {
         Ok(())
     }
 
+    /// One file of `bytes`, put whole (a report page).
+    async fn put_whole(&mut self, name: &str, bytes: Vec<u8>) -> Result<()> {
+        let relative = format!("{}/{name}", self.run_folder);
+        let path = self.root.clone().join(self.run_folder.as_str()).join(name);
+        let size = bytes.len() as u64;
+        self.store
+            .put(&path, object_store::PutPayload::from(bytes))
+            .await
+            .map_err(|source| Error::ObjectStore {
+                context: format!("writing '{path}'"),
+                source,
+            })?;
+        self.done_paths.push(path);
+        self.done.push(FileEntry {
+            path: relative,
+            rows: 0,
+            bytes: size,
+            partition: None,
+        });
+        Ok(())
+    }
+
     /// Aborts the open uploads and deletes the finished files.
     async fn discard(&mut self) {
         for (_, (file, _)) in std::mem::take(&mut self.open) {
@@ -408,6 +479,66 @@ impl Writing {
         for path in std::mem::take(&mut self.done_paths) {
             let _ = self.store.delete(&path).await;
         }
+    }
+}
+
+/// A report page is published as HTML, one file; rows are not.
+fn check_page(job: &Job) -> std::result::Result<(), String> {
+    match (&job.source, job.format) {
+        (Source::Report { page, locale }, ExportFormat::Html) => {
+            if !["conversations", "bot", "chats"].contains(&page.as_str()) {
+                return Err(format!(
+                    "unknown report '{page}' (conversations, bot or chats)"
+                ));
+            }
+            crate::report::html::Locale::parse(locale).map_err(|e| e.to_string())?;
+            if job.partition_by.is_some()
+                || job.max_rows_per_file.is_some()
+                || job.incremental.is_some()
+            {
+                return Err("a report page is one file: partitions, file sizes and \
+                     incremental runs do not apply"
+                    .into());
+            }
+            Ok(())
+        }
+        (Source::Report { .. }, other) => Err(format!(
+            "a report page is published as html, not {}",
+            other.extension()
+        )),
+        (_, ExportFormat::Html) => {
+            Err("html is for report pages: give a report (conversations, bot or chats)".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A report page's parameters from a job's `convlake.*` ones.
+fn report_params(parameters: &[(String, String)], locale: &str) -> crate::report::ReportParams {
+    let get = |name: &str| {
+        parameters
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let as_of = get("as_of").unwrap_or_default();
+    crate::report::ReportParams {
+        period: get("period").unwrap_or_else(|| "all".into()),
+        tz: get("timezone").unwrap_or_else(|| "UTC".into()),
+        as_of: if as_of.is_empty() {
+            "now".into()
+        } else {
+            as_of
+        },
+        workspace: get("workspace").filter(|w| !w.is_empty()),
+        filter: parameters
+            .iter()
+            .filter(|(k, _)| !["period", "timezone", "workspace", "as_of"].contains(&k.as_str()))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+        locale: locale.to_string(),
+        rows: 10,
     }
 }
 

@@ -14,6 +14,9 @@
 //!   only when it is aggregated (SQLAlchemy's column listing has two);
 //!   PostgreSQL fails when such a subquery gives more than one row, convlake
 //!   gives the largest;
+//! - `information_schema.columns` read through `pg_data_type()`, so its
+//!   `data_type` says `bigint` or `timestamp with time zone`, as
+//!   PostgreSQL's does, not DataFusion's Arrow names (`Int64`, ...);
 //! - placeholders that datafusion-pg-catalog's rules removed with the
 //!   subquery holding them (it turns correlated subqueries of a projection
 //!   into NULL) put back in the plan: datafusion-postgres decodes parameter
@@ -88,6 +91,11 @@ impl QueryParser for TypedParser {
 /// its parameters; `None` when nothing changes (or sqlparser cannot read
 /// `sql`: the planner then reports why).
 pub fn rewrite(sql: &str, types: &[Option<Type>]) -> Option<String> {
+    let columns = pg_columns(sql);
+    rewrite_statements(columns.as_deref().unwrap_or(sql), types).or(columns)
+}
+
+fn rewrite_statements(sql: &str, types: &[Option<Type>]) -> Option<String> {
     let typed = types.iter().flatten().any(|t| sql_type(t).is_some());
     let lower = sql.to_ascii_lowercase();
     let regproc = lower.contains("regproc");
@@ -113,6 +121,55 @@ pub fn rewrite(sql: &str, types: &[Option<Type>]) -> Option<String> {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(";\n")
+    })
+}
+
+const PG_COLUMNS: &str = "(SELECT table_catalog, table_schema, table_name, column_name, \
+    ordinal_position, column_default, is_nullable, pg_data_type(data_type) AS data_type, \
+    character_maximum_length, character_octet_length, numeric_precision, \
+    numeric_precision_radix, numeric_scale, datetime_precision, interval_type \
+    FROM information_schema.columns)";
+
+/// `information_schema.columns` replaced, in the text, by a subquery giving
+/// PostgreSQL's type names; the rest of the text is left as the client
+/// wrote it (datafusion-pg-catalog matches some queries token by token).
+fn pg_columns(sql: &str) -> Option<String> {
+    const NAME: &str = "information_schema.columns";
+    // Words after a table that are not its alias.
+    const NOT_ALIAS: [&str; 16] = [
+        "where", "join", "left", "right", "inner", "full", "cross", "natural", "on", "group",
+        "order", "limit", "offset", "union", "having", "window",
+    ];
+    let lower = sql.to_ascii_lowercase();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '"';
+    let mut out = String::with_capacity(sql.len() + 400);
+    let mut rest = 0;
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(NAME) {
+        let at = from + found;
+        let end = at + NAME.len();
+        from = end;
+        let before = lower[..at].chars().next_back();
+        let after = lower[end..].chars().next();
+        if before.is_some_and(|c| ident(c) || c == '.') || after.is_some_and(ident) {
+            continue;
+        }
+        let next: String = lower[end..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let aliased = next == "as" || (!next.is_empty() && !NOT_ALIAS.contains(&next.as_str()));
+        out.push_str(&sql[rest..at]);
+        out.push_str(PG_COLUMNS);
+        if !aliased {
+            out.push_str(" AS columns");
+        }
+        rest = end;
+    }
+    (rest > 0).then(|| {
+        out.push_str(&sql[rest..]);
+        out
     })
 }
 
@@ -311,6 +368,37 @@ mod tests {
             .unwrap()
             .into_unoptimized_plan();
         assert!(every_placeholder(complete, 1).is_none());
+    }
+
+    #[test]
+    fn information_schema_columns_names_postgresql_types() {
+        let sql = "SELECT c.column_name, c.data_type FROM information_schema.columns c \
+                   WHERE c.table_name = 'conversation_list'";
+        let out = rewrite(sql, &[]).unwrap();
+        assert!(
+            out.contains("pg_data_type(data_type) AS data_type"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with(
+                "FROM information_schema.columns) c WHERE c.table_name = 'conversation_list'"
+            ),
+            "{out}"
+        );
+        // Once: the replacement's own information_schema.columns is left.
+        assert_eq!(
+            out.matches("information_schema.columns").count(),
+            1,
+            "{out}"
+        );
+        let bare = rewrite(
+            "select data_type from information_schema.columns where true",
+            &[],
+        )
+        .unwrap();
+        assert!(bare.ends_with(") AS columns where true"), "{bare}");
+        assert!(rewrite("select * from information_schema.columns_x", &[]).is_none());
+        assert!(rewrite("select * from my_information_schema.columns", &[]).is_none());
     }
 
     #[test]

@@ -35,8 +35,11 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// Bytes one connection's query may hold before it spills, then fails.
     pub memory_limit: Option<usize>,
-    /// Connections at once; one more is refused with SQLSTATE 53300.
+    /// Connections at once; one more is refused with SQLSTATE 53300. Also
+    /// the Flight SQL sessions at once.
     pub max_connections: usize,
+    /// Where the Arrow Flight SQL listener binds, if at all.
+    pub flight_listen: Option<SocketAddr>,
 }
 
 /// Refuses what would be insecure, before anything listens: no users file
@@ -63,6 +66,32 @@ pub fn check(options: &ServeOptions) -> Result<()> {
                 options.listen
             ),
         );
+    }
+    if let Some(flight) = options.flight_listen {
+        if options.tls_cert.is_some() {
+            return refuse(
+                "--flight-listen",
+                "Flight SQL over TLS is not served yet; with --tls-cert it would be plain text: \
+                 leave --flight-listen out, or serve it without --tls-cert on loopback"
+                    .into(),
+            );
+        }
+        if !flight.ip().is_loopback() && options.users.is_none() {
+            return refuse(
+                "--flight-listen",
+                format!(
+                    "{flight} is not a loopback address: give --users so that clients authenticate"
+                ),
+            );
+        }
+        if !flight.ip().is_loopback() && !options.allow_plaintext {
+            return refuse(
+                "--flight-listen",
+                format!(
+                    "{flight} is not a loopback address and Flight SQL has no TLS yet (--allow-plaintext to accept that)"
+                ),
+            );
+        }
     }
     if !loopback && options.tls_cert.is_none() && !options.allow_plaintext {
         return refuse(
@@ -127,6 +156,24 @@ pub async fn serve(base: SessionContext, options: ServeOptions) -> Result<()> {
         connections: Arc::new(ConnectionManager::new()),
         memory_limit: options.memory_limit,
     });
+    let (flight_stop, flight_stopping) = tokio::sync::watch::channel(false);
+    let flight = match options.flight_listen {
+        Some(at) => Some(
+            start_flight(
+                Arc::new(crate::serve::flight::FlightShared {
+                    base: shared.base.clone(),
+                    users: users.clone(),
+                    memory_limit: options.memory_limit,
+                    max_sessions: options.max_connections.max(1),
+                    token_lifetime: crate::serve::flight::TOKEN_LIFETIME,
+                }),
+                at,
+                flight_stopping,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     let who = match &users {
         Some(users) => format!(
@@ -168,6 +215,7 @@ pub async fn serve(base: SessionContext, options: ServeOptions) -> Result<()> {
         }
     }
     drop(listener);
+    let _ = flight_stop.send(true);
     eprintln!(
         "convlake serve: stopping; {} connection(s) have {} s to finish",
         connections.len(),
@@ -180,8 +228,45 @@ pub async fn serve(base: SessionContext, options: ServeOptions) -> Result<()> {
     if drained.is_err() {
         connections.shutdown().await;
     }
+    if let Some(flight) = flight {
+        let _ = tokio::time::timeout(options.grace, flight).await;
+    }
     eprintln!("convlake serve: stopped");
     Ok(())
+}
+
+/// Binds the Flight SQL listener and serves it until `stop`.
+async fn start_flight(
+    shared: Arc<crate::serve::flight::FlightShared>,
+    at: SocketAddr,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let listener = TcpListener::bind(at)
+        .await
+        .map_err(Error::io("cannot listen on", at.to_string()))?;
+    let address = listener
+        .local_addr()
+        .map_err(Error::io("cannot listen on", at.to_string()))?;
+    let who = if shared.users.is_some() {
+        "users of the users file, Basic then a bearer token"
+    } else {
+        "anyone on this machine, unauthenticated (no --users)"
+    };
+    eprintln!("convlake serve: Flight SQL listening on {address} ({who}; no TLS; read-only)");
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let service = crate::serve::flight::service(shared);
+    Ok(tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        };
+        if let Err(err) = tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming_shutdown(incoming, stopped)
+            .await
+        {
+            eprintln!("convlake serve: Flight SQL stopped: {err}");
+        }
+    }))
 }
 
 /// Refuses a connection over the limit as PostgreSQL does: SQLSTATE 53300
@@ -264,6 +349,7 @@ mod tests {
             grace: Duration::from_secs(1),
             memory_limit: None,
             max_connections: 10,
+            flight_listen: None,
         }
     }
 

@@ -191,7 +191,8 @@ impl TableProvider for Scoped {
 
 /// What PostgreSQL clients and BI tools read on connect, on `ctx`'s
 /// catalog: `pg_catalog` (datafusion-pg-catalog), `version()` as
-/// PostgreSQL's, `current_setting()`, `to_regtype()`, `pg_type_is_visible()`.
+/// PostgreSQL's, `current_setting()`, `to_regtype()`, `pg_type_is_visible()`,
+/// `pg_data_type()`.
 pub fn pg_compatible(ctx: &SessionContext) -> datafusion::error::Result<()> {
     let catalog = ctx.state().config_options().catalog.default_catalog.clone();
     datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
@@ -204,6 +205,7 @@ pub fn pg_compatible(ctx: &SessionContext) -> datafusion::error::Result<()> {
     ctx.register_udf(crate::serve::current_setting::CurrentSetting::udf());
     ctx.register_udf(crate::serve::to_regtype::ToRegtype::udf());
     ctx.register_udf(crate::serve::pg_type_is_visible::PgTypeIsVisible::udf());
+    ctx.register_udf(crate::serve::pg_data_type::PgDataType::udf());
     Ok(())
 }
 

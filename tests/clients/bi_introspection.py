@@ -159,6 +159,15 @@ with psycopg.connect(dsn, autocommit=True) as conn:
         columns = sorted(row[0] for row in results[(GRAFANA_COLUMNS, binary)])
         if columns != sorted(expected["list_columns"]):
             fail("Grafana columns", columns)
+        # With PostgreSQL's type names, by which Grafana tells time and
+        # number columns (SPEC.md: instants, durations in seconds, counts).
+        types = dict(results[(GRAFANA_COLUMNS, binary)])
+        for column, wanted in [("closed_at", "timestamp with time zone"),
+                               ("conversation_id", "text"),
+                               ("first_response_time_seconds", "double precision"),
+                               ("incoming_messages", "bigint")]:
+            if types.get(column) != wanted:
+                fail(f"Grafana column type of {column}", types.get(column))
         # DBeaver's first question, and the version it parses.
         first = results[("SELECT current_schema(),session_user", binary)]
         if first != [("public", user)]:

@@ -1,0 +1,704 @@
+//! Arrow Flight SQL on `convlake serve`, over arrow-flight's
+//! `FlightSqlService`: the same users, sessions, read-only rule and
+//! workspace scoping as the PostgreSQL wire (`session.rs`), with results
+//! as Arrow batches. A client logs in with Basic credentials (the users
+//! file's SCRAM verifiers checked) and gets a bearer token with a
+//! lifetime; its session (report parameters set by `SET convlake.*`) is
+//! keyed by that token. A query is planned once, at GetFlightInfo, and
+//! run at DoGet.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow_flight::encode::FlightDataEncoderBuilder;
+use arrow_flight::error::FlightError;
+use arrow_flight::flight_service_server::{FlightService, FlightServiceServer};
+use arrow_flight::sql::metadata::{SqlInfoData, SqlInfoDataBuilder};
+use arrow_flight::sql::server::FlightSqlService;
+use arrow_flight::sql::{
+    Any, CommandGetCatalogs, CommandGetDbSchemas, CommandGetSqlInfo, CommandGetTableTypes,
+    CommandGetTables, CommandStatementQuery, ProstMessageExt, SqlInfo, TicketStatementQuery,
+};
+use arrow_flight::{
+    FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, Ticket,
+};
+use base64::Engine;
+use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::{LogicalPlan, TableType};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::{DFParser, Statement as DfStatement};
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use futures::{Stream, TryStreamExt};
+use parking_lot::Mutex;
+use prost::Message;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::serve::session::{self, Principal, Refusal};
+use crate::serve::users::Users;
+
+/// How long a token (and its session) lives after its last use.
+pub const TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// What the Flight SQL service shares with the PostgreSQL listener.
+pub struct FlightShared {
+    pub base: SessionContext,
+    pub users: Option<Arc<Users>>,
+    pub memory_limit: Option<usize>,
+    /// Sessions at once; a login beyond them is refused.
+    pub max_sessions: usize,
+    pub token_lifetime: Duration,
+}
+
+/// One logged-in client.
+struct FlightSession {
+    principal: Principal,
+    ctx: SessionContext,
+    last_used: Mutex<Instant>,
+    /// Statements planned at GetFlightInfo, run at DoGet, by handle.
+    pending: Mutex<HashMap<Vec<u8>, Pending>>,
+}
+
+enum Pending {
+    Plan(LogicalPlan),
+    Rows(RecordBatch),
+}
+
+pub struct FlightSql {
+    shared: Arc<FlightShared>,
+    sessions: Mutex<HashMap<String, Arc<FlightSession>>>,
+    info: SqlInfoData,
+}
+
+/// The service, ready for tonic's router.
+pub fn service(shared: Arc<FlightShared>) -> FlightServiceServer<FlightSql> {
+    let mut info = SqlInfoDataBuilder::new();
+    info.append(SqlInfo::FlightSqlServerName, "convlake");
+    info.append(SqlInfo::FlightSqlServerVersion, env!("CARGO_PKG_VERSION"));
+    info.append(SqlInfo::FlightSqlServerArrowVersion, "1.3");
+    info.append(SqlInfo::FlightSqlServerReadOnly, true);
+    let info = info.build().expect("static server info");
+    FlightServiceServer::new(FlightSql {
+        shared,
+        sessions: Mutex::new(HashMap::new()),
+        info,
+    })
+}
+
+fn refused(refusal: Refusal) -> Status {
+    Status::permission_denied(format!(
+        "{} (SQLSTATE {})",
+        refusal.message, refusal.sqlstate
+    ))
+}
+
+fn internal(err: impl std::fmt::Display) -> Status {
+    Status::internal(err.to_string())
+}
+
+/// `user:password` of a Basic header, whose base64 may lack its padding
+/// (ADBC's Go driver sends it so).
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let encoded = header.strip_prefix("Basic ")?.trim();
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let decoded = String::from_utf8(engine.decode(encoded).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+/// Whether `password` is the one `users` holds a verifier of, for `user`;
+/// an unknown user costs the same work as a wrong password.
+fn password_ok(users: &Users, user: &str, password: &str) -> bool {
+    let known = users.get(user);
+    let (salt, salted, iterations) =
+        match known.map(|u| (u.scram_sha_256.decode(), u.scram_sha_256.iterations)) {
+            Some((Ok((salt, salted)), iterations)) => (salt, salted, iterations),
+            _ => (
+                vec![0u8; 16],
+                vec![1u8; 32],
+                crate::serve::users::ITERATIONS,
+            ),
+        };
+    let computed = datafusion_postgres::pgwire::api::auth::sasl::scram::gen_salted_password(
+        password, &salt, iterations,
+    );
+    // Compared in constant time.
+    computed.len() == salted.len()
+        && computed
+            .iter()
+            .zip(&salted)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+        && known.is_some()
+}
+
+fn random_token() -> Result<String, Status> {
+    let mut bytes = [0u8; 32];
+    getrandom_02::getrandom(&mut bytes).map_err(internal)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+impl FlightSql {
+    /// The session of the request's bearer token. With no users file,
+    /// a request without one gets a session of its own for that call.
+    async fn session<T>(&self, request: &Request<T>) -> Result<Arc<FlightSession>, Status> {
+        let header = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if let Some(token) = header.strip_prefix("Bearer ") {
+            let mut sessions = self.sessions.lock();
+            let found = sessions.get(token.trim()).cloned();
+            return match found {
+                Some(session)
+                    if session.last_used.lock().elapsed() < self.shared.token_lifetime =>
+                {
+                    *session.last_used.lock() = Instant::now();
+                    Ok(session)
+                }
+                Some(_) => {
+                    sessions.remove(token.trim());
+                    Err(Status::unauthenticated(
+                        "the token has expired: log in again",
+                    ))
+                }
+                None => Err(Status::unauthenticated("unknown token: log in again")),
+            };
+        }
+        if self.shared.users.is_some() {
+            return Err(Status::unauthenticated(
+                "log in first (Handshake with Basic credentials), then send the token",
+            ));
+        }
+        self.new_session(Principal {
+            user: "anonymous".into(),
+            workspaces: None,
+        })
+        .await
+    }
+
+    async fn new_session(&self, principal: Principal) -> Result<Arc<FlightSession>, Status> {
+        let ctx =
+            session::connection_context(&self.shared.base, &principal, self.shared.memory_limit)
+                .await
+                .map_err(internal)?;
+        Ok(Arc::new(FlightSession {
+            principal,
+            ctx,
+            last_used: Mutex::new(Instant::now()),
+            pending: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// Drops the sessions whose token has expired.
+    fn evict(&self) {
+        let lifetime = self.shared.token_lifetime;
+        self.sessions
+            .lock()
+            .retain(|_, s| s.last_used.lock().elapsed() < lifetime);
+    }
+
+    /// Plans `sql` for `session`: a refusal, a `SET`/`SHOW` answered at
+    /// once, or a plan to run at DoGet.
+    async fn plan(&self, session: &FlightSession, sql: &str) -> Result<Pending, Status> {
+        let mut statements = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {})
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        if statements.len() != 1 {
+            return Err(Status::invalid_argument("send one statement per query"));
+        }
+        let statement = statements.pop_front().expect("one");
+        if matches!(statement, DfStatement::Explain(_)) {
+            let plan = session
+                .ctx
+                .state()
+                .statement_to_plan(statement)
+                .await
+                .map_err(|e| Status::invalid_argument(e.to_string()))?;
+            return Ok(Pending::Plan(plan));
+        }
+        let DfStatement::Statement(inner) = &statement else {
+            return Err(refused(Refusal {
+                sqlstate: "25006",
+                message: "convlake serve is read-only".into(),
+            }));
+        };
+        let inner: &Statement = inner;
+        session::check_statement(inner).map_err(refused)?;
+        match inner {
+            Statement::Set(set) => {
+                if let Some((name, value)) = session::convlake_assignment(set) {
+                    session::set_parameter(&session.ctx, &session.principal, &name, &value)
+                        .map_err(refused)?;
+                }
+                // Other allowed SETs (client settings) change nothing here.
+                return Ok(Pending::Rows(RecordBatch::new_empty(Arc::new(
+                    Schema::empty(),
+                ))));
+            }
+            Statement::ShowVariable { variable } => {
+                let name = variable
+                    .iter()
+                    .map(|v| v.value.to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                if let Some(parameter) = name.strip_prefix("convlake.") {
+                    let value =
+                        session::parameter_value(&session.ctx, parameter).map_err(refused)?;
+                    let schema =
+                        Arc::new(Schema::new(vec![Field::new(&name, DataType::Utf8, false)]));
+                    let batch = RecordBatch::try_new(
+                        schema,
+                        vec![Arc::new(StringArray::from(vec![value]))],
+                    )
+                    .map_err(internal)?;
+                    return Ok(Pending::Rows(batch));
+                }
+            }
+            _ => {}
+        }
+        let plan = session
+            .ctx
+            .state()
+            .statement_to_plan(statement)
+            .await
+            .map_err(|e| Status::invalid_argument(crate::error::Error::DataFusion(e).chain()))?;
+        // The read-only rule again, on the plan.
+        datafusion::execution::context::SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false)
+            .verify_plan(&plan)
+            .map_err(|e| {
+                refused(Refusal {
+                    sqlstate: "25006",
+                    message: e.to_string(),
+                })
+            })?;
+        Ok(Pending::Plan(plan))
+    }
+
+    fn info_of(
+        &self,
+        schema: &Schema,
+        ticket: Vec<u8>,
+        descriptor: FlightDescriptor,
+    ) -> Result<FlightInfo, Status> {
+        Ok(FlightInfo::new()
+            .try_with_schema(schema)
+            .map_err(internal)?
+            .with_endpoint(FlightEndpoint::new().with_ticket(Ticket {
+                ticket: ticket.into(),
+            }))
+            .with_descriptor(descriptor))
+    }
+}
+
+type DoGetStream =
+    Pin<Box<dyn Stream<Item = Result<arrow_flight::FlightData, Status>> + Send + 'static>>;
+
+fn encode(schema: SchemaRef, stream: SendableRecordBatchStream) -> Response<DoGetStream> {
+    let batches = stream.map_err(|e| FlightError::ExternalError(Box::new(e)));
+    let flight = FlightDataEncoderBuilder::new()
+        .with_schema(schema)
+        .build(batches)
+        .map_err(|e| Status::internal(e.to_string()));
+    Response::new(Box::pin(flight))
+}
+
+fn encode_batch(batch: RecordBatch) -> Response<DoGetStream> {
+    let schema = batch.schema();
+    let stream = futures::stream::once(async move { Ok(batch) });
+    let flight = FlightDataEncoderBuilder::new()
+        .with_schema(schema)
+        .build(stream)
+        .map_err(|e| Status::internal(e.to_string()));
+    Response::new(Box::pin(flight))
+}
+
+#[tonic::async_trait]
+impl FlightSqlService for FlightSql {
+    type FlightService = FlightSql;
+
+    async fn do_handshake(
+        &self,
+        request: Request<Streaming<HandshakeRequest>>,
+    ) -> Result<
+        Response<Pin<Box<dyn Stream<Item = Result<HandshakeResponse, Status>> + Send>>>,
+        Status,
+    > {
+        self.evict();
+        let header = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let principal = match (&self.shared.users, basic_credentials(&header)) {
+            (Some(users), Some((user, password))) => {
+                if !password_ok(users, &user, &password) {
+                    return Err(Status::unauthenticated(format!(
+                        "password authentication failed for user \"{user}\""
+                    )));
+                }
+                let workspaces = users
+                    .get(&user)
+                    .map(|u| u.workspaces.clone())
+                    .filter(|w| !w.is_empty());
+                Principal { user, workspaces }
+            }
+            (Some(_), None) => {
+                return Err(Status::unauthenticated(
+                    "send Basic credentials (user and password)",
+                ));
+            }
+            (None, credentials) => Principal {
+                user: credentials.map_or("anonymous".into(), |(user, _)| user),
+                workspaces: None,
+            },
+        };
+        if self.sessions.lock().len() >= self.shared.max_sessions {
+            return Err(Status::resource_exhausted(format!(
+                "too many sessions ({}); try again later",
+                self.shared.max_sessions
+            )));
+        }
+        let session = self.new_session(principal).await?;
+        let token = random_token()?;
+        self.sessions.lock().insert(token.clone(), session);
+        let bearer = format!("Bearer {token}");
+        let answer = HandshakeResponse {
+            protocol_version: 0,
+            payload: token.into_bytes().into(),
+        };
+        let mut response: Response<
+            Pin<Box<dyn Stream<Item = Result<HandshakeResponse, Status>> + Send>>,
+        > = Response::new(Box::pin(futures::stream::iter(vec![Ok(answer)])));
+        response
+            .metadata_mut()
+            .insert("authorization", bearer.parse().map_err(internal)?);
+        Ok(response)
+    }
+
+    async fn get_flight_info_statement(
+        &self,
+        query: CommandStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let session = self.session(&request).await?;
+        let pending = self.plan(&session, &query.query).await?;
+        let schema: Schema = match &pending {
+            Pending::Plan(plan) => plan.schema().as_arrow().clone(),
+            Pending::Rows(batch) => batch.schema().as_ref().clone(),
+        };
+        let mut handle = [0u8; 16];
+        getrandom_02::getrandom(&mut handle).map_err(internal)?;
+        session.pending.lock().insert(handle.to_vec(), pending);
+        let ticket = TicketStatementQuery {
+            statement_handle: handle.to_vec().into(),
+        }
+        .as_any()
+        .encode_to_vec();
+        Ok(Response::new(self.info_of(
+            &schema,
+            ticket,
+            request.into_inner(),
+        )?))
+    }
+
+    async fn do_get_statement(
+        &self,
+        ticket: TicketStatementQuery,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        let pending = session
+            .pending
+            .lock()
+            .remove(ticket.statement_handle.as_ref())
+            .ok_or_else(|| Status::not_found("no such statement (each ticket is read once)"))?;
+        match pending {
+            Pending::Rows(batch) => Ok(encode_batch(batch)),
+            Pending::Plan(plan) => {
+                let frame = session.ctx.execute_logical_plan(plan).await.map_err(|e| {
+                    Status::invalid_argument(crate::error::Error::DataFusion(e).chain())
+                })?;
+                let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+                let stream = frame
+                    .execute_stream()
+                    .await
+                    .map_err(|e| Status::internal(crate::error::Error::DataFusion(e).chain()))?;
+                Ok(encode(schema, stream))
+            }
+        }
+    }
+
+    async fn get_flight_info_catalogs(
+        &self,
+        query: CommandGetCatalogs,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = query.into_builder().schema();
+        let ticket = query.as_any().encode_to_vec();
+        Ok(Response::new(self.info_of(
+            &schema,
+            ticket,
+            request.into_inner(),
+        )?))
+    }
+
+    async fn do_get_catalogs(
+        &self,
+        query: CommandGetCatalogs,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        let mut builder = query.into_builder();
+        for catalog in session.ctx.catalog_names() {
+            builder.append(catalog);
+        }
+        Ok(encode_batch(builder.build().map_err(internal)?))
+    }
+
+    async fn get_flight_info_schemas(
+        &self,
+        query: CommandGetDbSchemas,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = query.clone().into_builder().schema();
+        let ticket = query.as_any().encode_to_vec();
+        Ok(Response::new(self.info_of(
+            &schema,
+            ticket,
+            request.into_inner(),
+        )?))
+    }
+
+    async fn do_get_schemas(
+        &self,
+        query: CommandGetDbSchemas,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        let mut builder = query.into_builder();
+        for catalog_name in session.ctx.catalog_names() {
+            if let Some(catalog) = session.ctx.catalog(&catalog_name) {
+                for schema in catalog.schema_names() {
+                    builder.append(&catalog_name, schema);
+                }
+            }
+        }
+        Ok(encode_batch(builder.build().map_err(internal)?))
+    }
+
+    async fn get_flight_info_tables(
+        &self,
+        query: CommandGetTables,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = query.clone().into_builder().schema();
+        let ticket = query.as_any().encode_to_vec();
+        Ok(Response::new(self.info_of(
+            &schema,
+            ticket,
+            request.into_inner(),
+        )?))
+    }
+
+    async fn do_get_tables(
+        &self,
+        query: CommandGetTables,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        let mut builder = query.into_builder();
+        for catalog_name in session.ctx.catalog_names() {
+            let Some(catalog) = session.ctx.catalog(&catalog_name) else {
+                continue;
+            };
+            for schema_name in catalog.schema_names() {
+                let Some(schema) = catalog.schema(&schema_name) else {
+                    continue;
+                };
+                let mut names = schema.table_names();
+                names.sort();
+                for name in names {
+                    let Some(table) = schema.table(&name).await.map_err(internal)? else {
+                        continue;
+                    };
+                    let kind = match table.table_type() {
+                        TableType::View => "VIEW",
+                        _ => "TABLE",
+                    };
+                    builder
+                        .append(
+                            &catalog_name,
+                            &schema_name,
+                            &name,
+                            kind,
+                            table.schema().as_ref(),
+                        )
+                        .map_err(internal)?;
+                }
+            }
+        }
+        Ok(encode_batch(builder.build().map_err(internal)?))
+    }
+
+    async fn get_flight_info_table_types(
+        &self,
+        query: CommandGetTableTypes,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = query.into_builder().schema();
+        let ticket = query.as_any().encode_to_vec();
+        Ok(Response::new(self.info_of(
+            &schema,
+            ticket,
+            request.into_inner(),
+        )?))
+    }
+
+    async fn do_get_table_types(
+        &self,
+        query: CommandGetTableTypes,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        self.session(&request).await?;
+        let mut builder = query.into_builder();
+        builder.append("TABLE");
+        builder.append("VIEW");
+        Ok(encode_batch(builder.build().map_err(internal)?))
+    }
+
+    async fn get_flight_info_sql_info(
+        &self,
+        query: CommandGetSqlInfo,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = query.clone().into_builder(&self.info).schema();
+        let ticket = query.as_any().encode_to_vec();
+        Ok(Response::new(self.info_of(
+            &schema,
+            ticket,
+            request.into_inner(),
+        )?))
+    }
+
+    async fn do_get_sql_info(
+        &self,
+        query: CommandGetSqlInfo,
+        request: Request<Ticket>,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        self.session(&request).await?;
+        Ok(encode_batch(
+            query.into_builder(&self.info).build().map_err(internal)?,
+        ))
+    }
+
+    async fn do_get_fallback(
+        &self,
+        _request: Request<Ticket>,
+        message: Any,
+    ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
+        Err(Status::unimplemented(format!(
+            "convlake does not serve {}",
+            message.type_url
+        )))
+    }
+
+    async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service_with(lifetime: Duration) -> FlightSql {
+        FlightSql {
+            shared: Arc::new(FlightShared {
+                base: SessionContext::new(),
+                users: Some(Arc::new(Users::default())),
+                memory_limit: None,
+                max_sessions: 4,
+                token_lifetime: lifetime,
+            }),
+            sessions: Mutex::new(HashMap::new()),
+            info: SqlInfoDataBuilder::new().build().unwrap(),
+        }
+    }
+
+    fn with_token(token: &str) -> Request<()> {
+        let mut request = Request::new(());
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+    }
+
+    #[test]
+    fn basic_credentials_with_or_without_padding() {
+        // "alice:pw" is YWxpY2U6cHc= in base64; ADBC's Go driver drops the "=".
+        for header in ["Basic YWxpY2U6cHc=", "Basic YWxpY2U6cHc"] {
+            assert_eq!(
+                basic_credentials(header),
+                Some(("alice".into(), "pw".into())),
+                "{header}"
+            );
+        }
+        assert_eq!(basic_credentials("Bearer YWxpY2U6cHc="), None);
+        assert_eq!(basic_credentials("Basic !!!"), None);
+    }
+
+    #[tokio::test]
+    async fn unknown_expired_and_missing_tokens_are_refused_and_expired_ones_evicted() {
+        let flight = service_with(Duration::from_millis(50));
+        let session = flight
+            .new_session(Principal {
+                user: "alice".into(),
+                workspaces: None,
+            })
+            .await
+            .unwrap();
+        flight.sessions.lock().insert("good".into(), session);
+        assert!(flight.session(&with_token("good")).await.is_ok());
+        let unknown = flight.session(&with_token("forged")).await.err().unwrap();
+        assert_eq!(unknown.code(), tonic::Code::Unauthenticated);
+        let missing = flight.session(&Request::new(())).await.err().unwrap();
+        assert_eq!(missing.code(), tonic::Code::Unauthenticated);
+        std::thread::sleep(Duration::from_millis(80));
+        let expired = flight.session(&with_token("good")).await.err().unwrap();
+        assert_eq!(expired.code(), tonic::Code::Unauthenticated);
+        assert!(expired.message().contains("expired"));
+        assert!(
+            flight.sessions.lock().is_empty(),
+            "the expired session is dropped"
+        );
+    }
+
+    #[test]
+    fn passwords_are_checked_against_the_verifier() {
+        let mut users = Users::default();
+        users.users.push(crate::serve::users::User {
+            name: "alice".into(),
+            workspaces: vec![],
+            scram_sha_256: crate::serve::users::Verifier::new("alice-pass").unwrap(),
+        });
+        assert!(password_ok(&users, "alice", "alice-pass"));
+        assert!(!password_ok(&users, "alice", "alice-pas"));
+        assert!(!password_ok(&users, "bob", "alice-pass"));
+    }
+}

@@ -410,6 +410,9 @@ fn tls_fails_closed() {
             "1",
             "-subj",
             "/CN=127.0.0.1",
+            // gRPC clients (Go's TLS) read the address from the SAN only.
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
             "-keyout",
         ])
         .arg(&key)
@@ -430,6 +433,8 @@ fn tls_fails_closed() {
         cert.to_str().unwrap(),
         "--tls-key",
         key.to_str().unwrap(),
+        "--flight-listen",
+        "127.0.0.1:0",
     ]);
     let out = psql(server.port, "admin", "admin-pass", "require", &["select 1"]);
     let (stdout, stderr) = text(&out);
@@ -438,6 +443,13 @@ fn tls_fails_closed() {
     // A client that does not ask for TLS is refused.
     let out = psql(server.port, "admin", "admin-pass", "disable", &["select 1"]);
     refused(&out, &["requires TLS"]);
+    // Flight SQL with the same certificate: TLS or nothing.
+    let flight = server.flight.expect("a Flight SQL listener").to_string();
+    let stdout = python_client(
+        "adbc_tls.py",
+        &[&flight, "admin", "admin-pass", cert.to_str().unwrap()],
+    );
+    assert_eq!(stdout.trim(), "ok");
     drop(server);
     // An unusable certificate stops the server before it listens.
     std::fs::write(&cert, "not a certificate").unwrap();
@@ -846,6 +858,17 @@ fn adbc_over_flight_sql_logs_in_keeps_its_session_and_sees_only_its_workspaces()
         .split(',')
         .map(|c| format!("\"{c}\""))
         .collect();
+    let week = "set convlake.period = 'last_7_days'; set convlake.timezone = 'Europe/Paris'; \
+                set convlake.workspace = 'ws01'; set convlake.as_of = '2026-11-30T12:00:00Z'";
+    let summary_week = format!(
+        "{}, {}",
+        cli_value(&format!("{week}; select opened from conversation_summary")),
+        cli_value(&format!("{week}; select closed from conversation_summary"))
+    );
+    let billing = cli_value(&format!(
+        "{sets}; select count(*) from conversation_list where category = 'Billing'"
+    ));
+    assert_ne!(billing, "0", "the sample has Billing conversations in ws01");
     let mut relations: Vec<String> = [
         "events",
         "contacts",
@@ -864,7 +887,7 @@ fn adbc_over_flight_sql_logs_in_keeps_its_session_and_sees_only_its_workspaces()
             .map(|(v, _)| format!("\"{v}\": \"VIEW\"")),
     );
     let expected = format!(
-        "{{\"summary\": [{summary}], \"relations\": {{{}}}, \"list_columns\": [{}], \"workspaces\": [\"ws01\"]}}",
+        "{{\"summary\": [{summary}], \"summary_week\": [{summary_week}], \"billing\": {billing}, \"relations\": {{{}}}, \"list_columns\": [{}], \"workspaces\": [\"ws01\"]}}",
         relations.join(", "),
         columns.join(", ")
     );

@@ -4,8 +4,9 @@
 //! as Arrow batches. A client logs in with Basic credentials (the users
 //! file's SCRAM verifiers checked) and gets a bearer token with a
 //! lifetime; its session (report parameters set by `SET convlake.*`) is
-//! keyed by that token. A query is planned once, at GetFlightInfo, and
-//! run at DoGet.
+//! keyed by that token. A query is planned once, at GetFlightInfo (or
+//! CreatePreparedStatement, its `$n` parameters bound by DoPut), and run
+//! at DoGet, whose ticket is read once. docs/design.md has the rules.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -16,13 +17,17 @@ use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::error::FlightError;
 use arrow_flight::flight_service_server::{FlightService, FlightServiceServer};
 use arrow_flight::sql::metadata::{SqlInfoData, SqlInfoDataBuilder};
-use arrow_flight::sql::server::FlightSqlService;
+use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
 use arrow_flight::sql::{
-    Any, CommandGetCatalogs, CommandGetDbSchemas, CommandGetSqlInfo, CommandGetTableTypes,
-    CommandGetTables, CommandStatementQuery, ProstMessageExt, SqlInfo, TicketStatementQuery,
+    ActionClosePreparedStatementRequest, ActionCreatePreparedStatementRequest,
+    ActionCreatePreparedStatementResult, Any, CommandGetCatalogs, CommandGetDbSchemas,
+    CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables, CommandPreparedStatementQuery,
+    CommandStatementQuery, DoPutPreparedStatementResult, ProstMessageExt, SqlInfo,
+    TicketStatementQuery,
 };
 use arrow_flight::{
-    FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, Ticket,
+    Action, FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse,
+    Ticket,
 };
 use base64::Engine;
 use datafusion::arrow::array::{RecordBatch, StringArray};
@@ -44,6 +49,9 @@ use crate::serve::users::Users;
 /// How long a token (and its session) lives after its last use.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
+/// How long a ticket waits for its DoGet.
+const TICKET_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
 /// What the Flight SQL service shares with the PostgreSQL listener.
 pub struct FlightShared {
     pub base: SessionContext,
@@ -59,13 +67,31 @@ struct FlightSession {
     principal: Principal,
     ctx: SessionContext,
     last_used: Mutex<Instant>,
-    /// Statements planned at GetFlightInfo, run at DoGet, by handle.
-    pending: Mutex<HashMap<Vec<u8>, Pending>>,
+    /// Statements planned at GetFlightInfo, run at DoGet, by handle, with
+    /// when they were planned (a ticket expires).
+    pending: Mutex<HashMap<Vec<u8>, (Instant, Pending)>>,
+    /// Prepared statements and the parameters last bound to them.
+    prepared: Mutex<HashMap<Vec<u8>, Prepared>>,
 }
 
+struct Prepared {
+    pending: Pending,
+    parameters: Option<datafusion::common::ParamValues>,
+}
+
+#[derive(Clone)]
 enum Pending {
     Plan(LogicalPlan),
     Rows(RecordBatch),
+}
+
+impl Pending {
+    fn schema(&self) -> Schema {
+        match self {
+            Pending::Plan(plan) => plan.schema().as_arrow().clone(),
+            Pending::Rows(batch) => batch.schema().as_ref().clone(),
+        }
+    }
 }
 
 pub struct FlightSql {
@@ -140,6 +166,23 @@ fn password_ok(users: &Users, user: &str, password: &str) -> bool {
         && known.is_some()
 }
 
+fn random_handle() -> Result<Vec<u8>, Status> {
+    let mut handle = [0u8; 16];
+    getrandom_02::getrandom(&mut handle).map_err(internal)?;
+    Ok(handle.to_vec())
+}
+
+/// A schema as Flight SQL sends it inside a message: IPC-encapsulated.
+fn ipc_schema(schema: &Schema) -> Result<bytes::Bytes, Status> {
+    let message: arrow_flight::IpcMessage = arrow_flight::SchemaAsIpc::new(
+        schema,
+        &datafusion::arrow::ipc::writer::IpcWriteOptions::default(),
+    )
+    .try_into()
+    .map_err(internal)?;
+    Ok(message.0)
+}
+
 fn random_token() -> Result<String, Status> {
     let mut bytes = [0u8; 32];
     getrandom_02::getrandom(&mut bytes).map_err(internal)?;
@@ -196,6 +239,7 @@ impl FlightSql {
             ctx,
             last_used: Mutex::new(Instant::now()),
             pending: Mutex::new(HashMap::new()),
+            prepared: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -216,16 +260,10 @@ impl FlightSql {
             return Err(Status::invalid_argument("send one statement per query"));
         }
         let statement = statements.pop_front().expect("one");
-        if matches!(statement, DfStatement::Explain(_)) {
-            let plan = session
-                .ctx
-                .state()
-                .statement_to_plan(statement)
-                .await
-                .map_err(|e| Status::invalid_argument(e.to_string()))?;
-            return Ok(Pending::Plan(plan));
-        }
         let DfStatement::Statement(inner) = &statement else {
+            if matches!(statement, DfStatement::Explain(_)) {
+                return Ok(Pending::Plan(read_only_plan(session, statement).await?));
+            }
             return Err(refused(Refusal {
                 sqlstate: "25006",
                 message: "convlake serve is read-only".into(),
@@ -265,25 +303,28 @@ impl FlightSql {
             }
             _ => {}
         }
-        let plan = session
-            .ctx
-            .state()
-            .statement_to_plan(statement)
-            .await
-            .map_err(|e| Status::invalid_argument(crate::error::Error::DataFusion(e).chain()))?;
-        // The read-only rule again, on the plan.
-        datafusion::execution::context::SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .with_allow_statements(false)
-            .verify_plan(&plan)
-            .map_err(|e| {
-                refused(Refusal {
-                    sqlstate: "25006",
-                    message: e.to_string(),
-                })
-            })?;
-        Ok(Pending::Plan(plan))
+        Ok(Pending::Plan(read_only_plan(session, statement).await?))
+    }
+
+    /// A FlightInfo whose ticket runs `pending` once, at DoGet.
+    fn ticket_for(
+        &self,
+        session: &FlightSession,
+        pending: Pending,
+        descriptor: FlightDescriptor,
+    ) -> Result<FlightInfo, Status> {
+        let schema = pending.schema();
+        let handle = random_handle()?;
+        let mut waiting = session.pending.lock();
+        waiting.retain(|_, (planned, _)| planned.elapsed() < TICKET_LIFETIME);
+        waiting.insert(handle.clone(), (Instant::now(), pending));
+        drop(waiting);
+        let ticket = TicketStatementQuery {
+            statement_handle: handle.into(),
+        }
+        .as_any()
+        .encode_to_vec();
+        self.info_of(&schema, ticket, descriptor)
     }
 
     fn info_of(
@@ -300,6 +341,32 @@ impl FlightSql {
             }))
             .with_descriptor(descriptor))
     }
+}
+
+/// `statement`'s plan, refused unless it only reads (DataFusion's own
+/// check, after session.rs's on the statement).
+async fn read_only_plan(
+    session: &FlightSession,
+    statement: DfStatement,
+) -> Result<LogicalPlan, Status> {
+    let plan = session
+        .ctx
+        .state()
+        .statement_to_plan(statement)
+        .await
+        .map_err(|e| Status::invalid_argument(crate::error::Error::DataFusion(e).chain()))?;
+    datafusion::execution::context::SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+        .verify_plan(&plan)
+        .map_err(|e| {
+            refused(Refusal {
+                sqlstate: "25006",
+                message: e.to_string(),
+            })
+        })?;
+    Ok(plan)
 }
 
 type DoGetStream =
@@ -395,23 +462,8 @@ impl FlightSqlService for FlightSql {
     ) -> Result<Response<FlightInfo>, Status> {
         let session = self.session(&request).await?;
         let pending = self.plan(&session, &query.query).await?;
-        let schema: Schema = match &pending {
-            Pending::Plan(plan) => plan.schema().as_arrow().clone(),
-            Pending::Rows(batch) => batch.schema().as_ref().clone(),
-        };
-        let mut handle = [0u8; 16];
-        getrandom_02::getrandom(&mut handle).map_err(internal)?;
-        session.pending.lock().insert(handle.to_vec(), pending);
-        let ticket = TicketStatementQuery {
-            statement_handle: handle.to_vec().into(),
-        }
-        .as_any()
-        .encode_to_vec();
-        Ok(Response::new(self.info_of(
-            &schema,
-            ticket,
-            request.into_inner(),
-        )?))
+        let info = self.ticket_for(&session, pending, request.into_inner())?;
+        Ok(Response::new(info))
     }
 
     async fn do_get_statement(
@@ -424,7 +476,11 @@ impl FlightSqlService for FlightSql {
             .pending
             .lock()
             .remove(ticket.statement_handle.as_ref())
-            .ok_or_else(|| Status::not_found("no such statement (each ticket is read once)"))?;
+            .filter(|(planned, _)| planned.elapsed() < TICKET_LIFETIME)
+            .map(|(_, pending)| pending)
+            .ok_or_else(|| {
+                Status::not_found("no such statement: a ticket is read once, within 10 minutes")
+            })?;
         match pending {
             Pending::Rows(batch) => Ok(encode_batch(batch)),
             Pending::Plan(plan) => {
@@ -618,6 +674,121 @@ impl FlightSqlService for FlightSql {
             "convlake does not serve {}",
             message.type_url
         )))
+    }
+
+    async fn do_action_create_prepared_statement(
+        &self,
+        query: ActionCreatePreparedStatementRequest,
+        request: Request<Action>,
+    ) -> Result<ActionCreatePreparedStatementResult, Status> {
+        let session = self.session(&request).await?;
+        let pending = self.plan(&session, &query.query).await?;
+        let dataset_schema = ipc_schema(&pending.schema())?;
+        // The placeholders `$1`, `$2`, ... with the types the plan infers.
+        let mut parameters: Vec<(String, Option<DataType>)> = match &pending {
+            Pending::Plan(plan) => plan
+                .get_parameter_types()
+                .map_err(internal)?
+                .into_iter()
+                .collect(),
+            Pending::Rows(_) => vec![],
+        };
+        parameters
+            .sort_by_key(|(name, _)| name.trim_start_matches('$').parse::<usize>().unwrap_or(0));
+        let parameter_schema = Schema::new(
+            parameters
+                .into_iter()
+                .map(|(name, t)| Field::new(name, t.unwrap_or(DataType::Null), true))
+                .collect::<Vec<_>>(),
+        );
+        let handle = random_handle()?;
+        session.prepared.lock().insert(
+            handle.clone(),
+            Prepared {
+                pending,
+                parameters: None,
+            },
+        );
+        Ok(ActionCreatePreparedStatementResult {
+            prepared_statement_handle: handle.into(),
+            dataset_schema,
+            parameter_schema: ipc_schema(&parameter_schema)?,
+        })
+    }
+
+    async fn do_put_prepared_statement_query(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<DoPutPreparedStatementResult, Status> {
+        let session = self.session(&request).await?;
+        let handle = query.prepared_statement_handle.to_vec();
+        if !session.prepared.lock().contains_key(&handle) {
+            return Err(Status::not_found("no such prepared statement"));
+        }
+        // The first row of the bound batch: one value per placeholder.
+        let flight = request
+            .into_inner()
+            .map_err(|e| FlightError::Tonic(Box::new(e)));
+        let mut batches =
+            arrow_flight::decode::FlightRecordBatchStream::new_from_flight_data(flight);
+        let mut values = None;
+        while let Some(batch) = batches.try_next().await.map_err(internal)? {
+            if batch.num_rows() > 0 && values.is_none() {
+                values = Some(
+                    batch
+                        .columns()
+                        .iter()
+                        .map(|column| datafusion::common::ScalarValue::try_from_array(column, 0))
+                        .collect::<datafusion::error::Result<Vec<_>>>()
+                        .map_err(internal)?,
+                );
+            }
+        }
+        if let Some(prepared) = session.prepared.lock().get_mut(&handle) {
+            prepared.parameters = values.map(datafusion::common::ParamValues::from);
+        }
+        Ok(DoPutPreparedStatementResult {
+            prepared_statement_handle: Some(handle.into()),
+        })
+    }
+
+    async fn get_flight_info_prepared_statement(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let session = self.session(&request).await?;
+        let (pending, parameters) = {
+            let prepared = session.prepared.lock();
+            let prepared = prepared
+                .get(query.prepared_statement_handle.as_ref())
+                .ok_or_else(|| Status::not_found("no such prepared statement"))?;
+            (prepared.pending.clone(), prepared.parameters.clone())
+        };
+        let pending = match (pending, parameters) {
+            (Pending::Plan(plan), Some(values)) => {
+                Pending::Plan(plan.with_param_values(values).map_err(|e| {
+                    Status::invalid_argument(crate::error::Error::DataFusion(e).chain())
+                })?)
+            }
+            (pending, _) => pending,
+        };
+        let info = self.ticket_for(&session, pending, request.into_inner())?;
+        Ok(Response::new(info))
+    }
+
+    async fn do_action_close_prepared_statement(
+        &self,
+        query: ActionClosePreparedStatementRequest,
+        request: Request<Action>,
+    ) -> Result<(), Status> {
+        let session = self.session(&request).await?;
+        session
+            .prepared
+            .lock()
+            .remove(query.prepared_statement_handle.as_ref());
+        Ok(())
     }
 
     async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}

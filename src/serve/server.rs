@@ -68,14 +68,6 @@ pub fn check(options: &ServeOptions) -> Result<()> {
         );
     }
     if let Some(flight) = options.flight_listen {
-        if options.tls_cert.is_some() {
-            return refuse(
-                "--flight-listen",
-                "Flight SQL over TLS is not served yet; with --tls-cert it would be plain text: \
-                 leave --flight-listen out, or serve it without --tls-cert on loopback"
-                    .into(),
-            );
-        }
         if !flight.ip().is_loopback() && options.users.is_none() {
             return refuse(
                 "--flight-listen",
@@ -84,11 +76,11 @@ pub fn check(options: &ServeOptions) -> Result<()> {
                 ),
             );
         }
-        if !flight.ip().is_loopback() && !options.allow_plaintext {
+        if !flight.ip().is_loopback() && options.tls_cert.is_none() && !options.allow_plaintext {
             return refuse(
                 "--flight-listen",
                 format!(
-                    "{flight} is not a loopback address and Flight SQL has no TLS yet (--allow-plaintext to accept that)"
+                    "{flight} is not a loopback address: give --tls-cert and --tls-key (or --allow-plaintext)"
                 ),
             );
         }
@@ -169,6 +161,7 @@ pub async fn serve(base: SessionContext, options: ServeOptions) -> Result<()> {
                 }),
                 at,
                 flight_stopping,
+                options.tls_cert.clone().zip(options.tls_key.clone()),
             )
             .await?,
         ),
@@ -240,7 +233,28 @@ async fn start_flight(
     shared: Arc<crate::serve::flight::FlightShared>,
     at: SocketAddr,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    tls: Option<(PathBuf, PathBuf)>,
 ) -> Result<tokio::task::JoinHandle<()>> {
+    // With a certificate, TLS only; a bad file stops the server here.
+    let mut builder = tonic::transport::Server::builder();
+    if let Some((cert, key)) = &tls {
+        let read = |name: &str, path: &PathBuf| {
+            std::fs::read(path).map_err(|e| Error::Parameter {
+                name: name.into(),
+                reason: format!("'{}': {e}", path.display()),
+            })
+        };
+        let identity = tonic::transport::Identity::from_pem(
+            read("--tls-cert", cert)?,
+            read("--tls-key", key)?,
+        );
+        builder = builder
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .map_err(|e| Error::Parameter {
+                name: "--tls-cert".into(),
+                reason: format!("'{}' with '{}': {e}", cert.display(), key.display()),
+            })?;
+    }
     let listener = TcpListener::bind(at)
         .await
         .map_err(Error::io("cannot listen on", at.to_string()))?;
@@ -252,14 +266,19 @@ async fn start_flight(
     } else {
         "anyone on this machine, unauthenticated (no --users)"
     };
-    eprintln!("convlake serve: Flight SQL listening on {address} ({who}; no TLS; read-only)");
+    let tls_said = if tls.is_some() {
+        "TLS required"
+    } else {
+        "no TLS"
+    };
+    eprintln!("convlake serve: Flight SQL listening on {address} ({who}; {tls_said}; read-only)");
     let incoming = tonic::transport::server::TcpIncoming::from(listener);
     let service = crate::serve::flight::service(shared);
     Ok(tokio::spawn(async move {
         let stopped = async move {
             let _ = stop.wait_for(|stop| *stop).await;
         };
-        if let Err(err) = tonic::transport::Server::builder()
+        if let Err(err) = builder
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, stopped)
             .await
@@ -370,6 +389,23 @@ mod tests {
         half.tls_cert = Some("cert.pem".into());
         let err = check(&half).unwrap_err().to_string();
         assert!(err.contains("--tls-key"), "{err}");
+        // The Flight SQL listener by the same rules, named as its own flag.
+        let mut flight = options("127.0.0.1:0");
+        flight.flight_listen = Some("0.0.0.0:50051".parse().unwrap());
+        let err = check(&flight).unwrap_err().to_string();
+        assert!(
+            err.contains("--flight-listen") && err.contains("--users"),
+            "{err}"
+        );
+        flight.users = Some("users.json".into());
+        let err = check(&flight).unwrap_err().to_string();
+        assert!(
+            err.contains("--flight-listen") && err.contains("--tls-cert"),
+            "{err}"
+        );
+        flight.tls_cert = Some("cert.pem".into());
+        flight.tls_key = Some("key.pem".into());
+        assert!(check(&flight).is_ok());
     }
 
     #[test]

@@ -6,10 +6,12 @@ Exits non-zero naming the check.
 
     python3 adbc_session.py PORT USER PASSWORD EXPECTED_JSON
 
-EXPECTED_JSON: {"summary": [opened, closed], "relations": {name: kind},
-"list_columns": [...], "workspaces": [...]}: conversation_summary for
-period 'all' in Europe/Paris (from the CLI), every table and view, the
-list's columns, and the workspaces this user may see.
+EXPECTED_JSON: {"summary": [opened, closed], "summary_week": [opened,
+closed], "billing": n, "relations": {name: kind}, "list_columns": [...],
+"workspaces": [...]}: conversation_summary for period 'all' and for
+'last_7_days' as of 2026-11-30T12:00:00Z, in Europe/Paris, the number of
+conversations of category Billing (all from the CLI), every table and view,
+the list's columns, and the workspaces this user may see.
 """
 import json
 import sys
@@ -53,6 +55,21 @@ with connect(user, password) as conn:
         got = [table.column("opened")[0].as_py(), table.column("closed")[0].as_py()]
         if got != expected["summary"]:
             fail("conversation_summary", f"{got} != {expected['summary']}")
+        # A prepared statement with a parameter the client binds.
+        cur.execute("select count(*) as n from conversation_list where category = $1", parameters=("Billing",))
+        if cur.fetchall() != [(expected["billing"],)]:
+            fail("a bound parameter", "category = $1")
+        # A second client with a period of its own: neither sees the other's.
+        with connect(user, password) as other, other.cursor() as cur2:
+            cur2.execute("set convlake.period = 'last_7_days'")
+            cur2.execute("set convlake.timezone = 'Europe/Paris'")
+            cur2.execute("set convlake.as_of = '2026-11-30T12:00:00Z'")
+            cur2.execute("select opened, closed from conversation_summary")
+            if list(cur2.fetchall()[0]) != expected["summary_week"]:
+                fail("the second client's period", expected["summary_week"])
+            cur.execute("select opened, closed from conversation_summary")
+            if list(cur.fetchall()[0]) != expected["summary"]:
+                fail("the first client's period after the second's SET", "")
         # Columnar all the way: the list's types as Arrow has them.
         cur.execute("select * from conversation_list")
         listed = cur.fetch_arrow_table()

@@ -687,8 +687,8 @@ fn pgjdbc_reads_the_metadata_and_runs_a_prepared_statement_ten_times() {
 }
 
 #[test]
-fn every_view_over_the_wire_equals_the_cli_answer() {
-    let server = Server::start(&[]);
+fn every_view_over_the_wire_and_flight_sql_equals_the_cli_answer() {
+    let server = Server::start(&["--flight-listen", "127.0.0.1:0"]);
     let views: Vec<&str> = convlake::views::VIEWS
         .iter()
         .map(|(view, _)| *view)
@@ -699,6 +699,11 @@ fn every_view_over_the_wire_equals_the_cli_answer() {
     args.extend(views.iter().copied());
     let stdout = python_client("every_view.py", &args);
     assert_eq!(stdout.trim(), format!("ok {}", views.len()));
+    // And over Flight SQL, against the CLI's Parquet.
+    let flight = server.flight.expect("a Flight SQL listener").to_string();
+    args[0] = &flight;
+    let stdout = python_client("adbc_every_view.py", &args);
+    assert_eq!(stdout.trim(), "ok");
 }
 
 #[test]

@@ -72,6 +72,8 @@ struct FlightSession {
     pending: Mutex<HashMap<Vec<u8>, (Instant, Pending)>>,
     /// Prepared statements and the parameters last bound to them.
     prepared: Mutex<HashMap<Vec<u8>, Prepared>>,
+    /// `SET statement_timeout`: how long a DoGet may stream.
+    timeout: Mutex<Option<Duration>>,
 }
 
 struct Prepared {
@@ -166,6 +168,13 @@ fn password_ok(users: &Users, user: &str, password: &str) -> bool {
         && known.is_some()
 }
 
+fn anonymous() -> Principal {
+    Principal {
+        user: "anonymous".into(),
+        workspaces: None,
+    }
+}
+
 fn random_handle() -> Result<Vec<u8>, Status> {
     let mut handle = [0u8; 16];
     getrandom_02::getrandom(&mut handle).map_err(internal)?;
@@ -190,8 +199,8 @@ fn random_token() -> Result<String, Status> {
 }
 
 impl FlightSql {
-    /// The session of the request's bearer token. With no users file,
-    /// a request without one gets a session of its own for that call.
+    /// The session of the request's bearer token; with no users file, of
+    /// the client's connection when it sends none.
     async fn session<T>(&self, request: &Request<T>) -> Result<Arc<FlightSession>, Status> {
         let header = request
             .metadata()
@@ -222,11 +231,20 @@ impl FlightSql {
                 "log in first (Handshake with Basic credentials), then send the token",
             ));
         }
-        self.new_session(Principal {
-            user: "anonymous".into(),
-            workspaces: None,
-        })
-        .await
+        // No users file (loopback only): a client that never logs in keeps
+        // one session per connection, by its address.
+        let Some(peer) = request.remote_addr() else {
+            return self.new_session(anonymous()).await;
+        };
+        let key = format!("peer {peer}");
+        if let Some(session) = self.sessions.lock().get(&key).cloned() {
+            *session.last_used.lock() = Instant::now();
+            return Ok(session);
+        }
+        self.evict();
+        let session = self.new_session(anonymous()).await?;
+        self.sessions.lock().insert(key, session.clone());
+        Ok(session)
     }
 
     async fn new_session(&self, principal: Principal) -> Result<Arc<FlightSession>, Status> {
@@ -240,6 +258,7 @@ impl FlightSql {
             last_used: Mutex::new(Instant::now()),
             pending: Mutex::new(HashMap::new()),
             prepared: Mutex::new(HashMap::new()),
+            timeout: Mutex::new(None),
         }))
     }
 
@@ -273,7 +292,9 @@ impl FlightSql {
         session::check_statement(inner).map_err(refused)?;
         match inner {
             Statement::Set(set) => {
-                if let Some((name, value)) = session::convlake_assignment(set) {
+                if let Some(timeout) = session::timeout_assignment(set) {
+                    *session.timeout.lock() = timeout.map_err(refused)?;
+                } else if let Some((name, value)) = session::convlake_assignment(set) {
                     session::set_parameter(&session.ctx, &session.principal, &name, &value)
                         .map_err(refused)?;
                 }
@@ -372,13 +393,36 @@ async fn read_only_plan(
 type DoGetStream =
     Pin<Box<dyn Stream<Item = Result<arrow_flight::FlightData, Status>> + Send + 'static>>;
 
-fn encode(schema: SchemaRef, stream: SendableRecordBatchStream) -> Response<DoGetStream> {
+/// The rows as Flight data, ended by `timeout` (from the DoGet on) with
+/// SQLSTATE 57014's message, as the PostgreSQL wire ends them.
+fn encode(
+    schema: SchemaRef,
+    stream: SendableRecordBatchStream,
+    timeout: Option<Duration>,
+) -> Response<DoGetStream> {
     let batches = stream.map_err(|e| FlightError::ExternalError(Box::new(e)));
     let flight = FlightDataEncoderBuilder::new()
         .with_schema(schema)
         .build(batches)
         .map_err(|e| Status::internal(e.to_string()));
-    Response::new(Box::pin(flight))
+    let Some(timeout) = timeout else {
+        return Response::new(Box::pin(flight));
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
+    let timed = futures::stream::unfold(Some(Box::pin(flight)), move |flight| async move {
+        let mut flight = flight?;
+        match tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut flight)).await {
+            Ok(Some(item)) => Some((item, Some(flight))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(Status::deadline_exceeded(
+                    "canceling statement due to statement timeout (SQLSTATE 57014)",
+                )),
+                None,
+            )),
+        }
+    });
+    Response::new(Box::pin(timed))
 }
 
 fn encode_batch(batch: RecordBatch) -> Response<DoGetStream> {
@@ -492,7 +536,8 @@ impl FlightSqlService for FlightSql {
                     .execute_stream()
                     .await
                     .map_err(|e| Status::internal(crate::error::Error::DataFusion(e).chain()))?;
-                Ok(encode(schema, stream))
+                let timeout = *session.timeout.lock();
+                Ok(encode(schema, stream, timeout))
             }
         }
     }

@@ -263,7 +263,7 @@ fn apply_startup_options(
         if let Some(parameter) = name.strip_prefix("convlake.") {
             session::set_parameter(ctx, principal, parameter, &value).map_err(fatal)?;
         } else if name == "statement_timeout" {
-            timeout = Some(timeout_ms(&value).ok_or_else(|| {
+            timeout = Some(session::timeout_ms(&value).ok_or_else(|| {
                 fatal(Refusal {
                     sqlstate: "22023",
                     message: format!(
@@ -312,23 +312,6 @@ fn startup_options(options: &str) -> Vec<(String, String)> {
         }
     }
     settings
-}
-
-/// A `statement_timeout` value in milliseconds: `5000`, `5000ms`, `5s`,
-/// `1min`; 0 is none.
-fn timeout_ms(value: &str) -> Option<u64> {
-    let value = value.trim();
-    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => value.split_at(at),
-        None => (value, "ms"),
-    };
-    let scale = match unit.trim() {
-        "ms" => 1,
-        "s" => 1_000,
-        "min" => 60_000,
-        _ => return None,
-    };
-    number.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 /// The query handlers of one connection: its session once authenticated.
@@ -763,11 +746,11 @@ mod tests {
                 ("convlake.filter_x".into(), "a b".into()),
             ]
         );
-        assert_eq!(timeout_ms("2500"), Some(2500));
-        assert_eq!(timeout_ms("3s"), Some(3000));
-        assert_eq!(timeout_ms("2min"), Some(120_000));
-        assert_eq!(timeout_ms("soon"), None);
-        assert_eq!(timeout_ms("5h"), None);
+        assert_eq!(session::timeout_ms("2500"), Some(2500));
+        assert_eq!(session::timeout_ms("3s"), Some(3000));
+        assert_eq!(session::timeout_ms("2min"), Some(120_000));
+        assert_eq!(session::timeout_ms("soon"), None);
+        assert_eq!(session::timeout_ms("5h"), None);
     }
 
     #[test]

@@ -306,6 +306,37 @@ pub fn convlake_assignment(set: &Set) -> Option<(String, String)> {
     }
 }
 
+/// `SET statement_timeout = …`: the time a statement may run, checked
+/// (`None` for other settings; `Some(Err)` for a value that is not one;
+/// 0 is none).
+pub fn timeout_assignment(set: &Set) -> Option<Result<Option<std::time::Duration>, Refusal>> {
+    let Set::SingleAssignment {
+        variable, values, ..
+    } = set
+    else {
+        return None;
+    };
+    if !variable
+        .to_string()
+        .eq_ignore_ascii_case("statement_timeout")
+    {
+        return None;
+    }
+    let value = values.first().map(expr_text).unwrap_or_default();
+    Some(
+        timeout_ms(&value)
+            .map(|ms| (ms > 0).then(|| std::time::Duration::from_millis(ms)))
+            .ok_or_else(|| {
+                Refusal::new(
+                    INVALID_VALUE,
+                    format!(
+                        "invalid value for parameter 'statement_timeout': '{value}' (milliseconds, or with ms, s or min)"
+                    ),
+                )
+            }),
+    )
+}
+
 /// `RESET convlake.x` (or `RESET ALL`): the parameters set back to their
 /// defaults, without the prefix; `None` for other parameters.
 pub fn convlake_reset(reset: &Reset) -> Option<Vec<String>> {
@@ -332,6 +363,23 @@ fn expr_text(expr: &Expr) -> String {
         Expr::Identifier(ident) => ident.value.clone(),
         other => other.to_string().trim_matches('\'').to_string(),
     }
+}
+
+/// A `statement_timeout` value in milliseconds: `5000`, `5000ms`, `5s`,
+/// `1min`; 0 is none.
+pub fn timeout_ms(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => value.split_at(at),
+        None => (value, "ms"),
+    };
+    let scale = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "min" => 60_000,
+        _ => return None,
+    };
+    number.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 /// Each parameter's value at the start of `principal`'s connection, for

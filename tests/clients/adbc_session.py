@@ -92,6 +92,26 @@ with connect(user, password) as conn:
         cur.execute("show convlake.period")
         if cur.fetchall() != [("all",)]:
             fail("bad SET changed the period", "")
+        # statement_timeout ends a statement still running (57014), and a
+        # bad value is refused; 0 lifts it.
+        cur.execute("set statement_timeout = '200ms'")
+        try:
+            cur.execute("select count(*) from (select value from generate_series(1, 100000000000))")
+            cur.fetchall()
+            fail("statement_timeout", "the statement ran to its end")
+        except adbc_driver_manager.Error as err:
+            if "57014" not in str(err):
+                fail("statement_timeout message", err)
+        try:
+            cur.execute("set statement_timeout = 'soon'")
+            fail("bad statement_timeout", "accepted")
+        except adbc_driver_manager.Error as err:
+            if "statement_timeout" not in str(err):
+                fail("bad statement_timeout message", err)
+        cur.execute("set statement_timeout = 0")
+        cur.execute("select 1 as one")
+        if cur.fetchall() != [(1,)]:
+            fail("statement_timeout = 0", "")
         # Read-only: each kind refused, naming why.
         for statement in ["create table t as select 1 as x",
                           "insert into events select * from events limit 1",

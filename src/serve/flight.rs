@@ -88,12 +88,67 @@ enum Pending {
 }
 
 impl Pending {
+    /// The schema a client gets: string and binary views as plain strings
+    /// and binaries (see `plain_type`).
     fn schema(&self) -> Schema {
         match self {
-            Pending::Plan(plan) => plan.schema().as_arrow().clone(),
-            Pending::Rows(batch) => batch.schema().as_ref().clone(),
+            Pending::Plan(plan) => plain_schema(plan.schema().as_arrow()),
+            Pending::Rows(batch) => plain_schema(batch.schema().as_ref()),
         }
     }
+}
+
+/// `Utf8View` as `Utf8`, `BinaryView` as `Binary`, inside lists too. A
+/// slice of a view array carries all of its data buffers, and the Flight
+/// encoder slices batches to fit gRPC messages, so 854k rows of the list
+/// sent as views took 24 GiB before the kernel killed the server; views
+/// are also what Flight SQL clients read least well.
+fn plain_type(data_type: &DataType) -> DataType {
+    match data_type {
+        DataType::Utf8View => DataType::Utf8,
+        DataType::BinaryView => DataType::Binary,
+        DataType::List(field) => DataType::List(Arc::new(
+            field
+                .as_ref()
+                .clone()
+                .with_data_type(plain_type(field.data_type())),
+        )),
+        DataType::LargeList(field) => DataType::LargeList(Arc::new(
+            field
+                .as_ref()
+                .clone()
+                .with_data_type(plain_type(field.data_type())),
+        )),
+        other => other.clone(),
+    }
+}
+
+fn plain_schema(schema: &Schema) -> Schema {
+    Schema::new_with_metadata(
+        schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_data_type(plain_type(f.data_type())))
+            .collect::<Vec<_>>(),
+        schema.metadata().clone(),
+    )
+}
+
+/// `batch` cast to `schema` (its plain types).
+fn plain_batch(
+    batch: RecordBatch,
+    schema: &SchemaRef,
+) -> datafusion::arrow::error::Result<RecordBatch> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(batch);
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| datafusion::arrow::compute::cast(column, field.data_type()))
+        .collect::<datafusion::arrow::error::Result<Vec<_>>>()?;
+    RecordBatch::try_new(schema.clone(), columns)
 }
 
 pub struct FlightSql {
@@ -400,7 +455,14 @@ fn encode(
     stream: SendableRecordBatchStream,
     timeout: Option<Duration>,
 ) -> Response<DoGetStream> {
-    let batches = stream.map_err(|e| FlightError::ExternalError(Box::new(e)));
+    let schema: SchemaRef = Arc::new(plain_schema(&schema));
+    let plain = schema.clone();
+    let batches = stream
+        .map_err(|e| FlightError::ExternalError(Box::new(e)))
+        .and_then(move |batch| {
+            let plain = plain.clone();
+            async move { plain_batch(batch, &plain).map_err(FlightError::Arrow) }
+        });
     let flight = FlightDataEncoderBuilder::new()
         .with_schema(schema)
         .build(batches)

@@ -77,6 +77,9 @@ with connect(user, password) as conn:
             fail("conversation_list columns", listed.column_names)
         if str(listed.schema.field("closed_at").type) != "timestamp[us, tz=UTC]":
             fail("closed_at type", listed.schema.field("closed_at").type)
+        # Strings as plain strings (the engine's views are cast on the way out).
+        if str(listed.schema.field("conversation_id").type) != "string":
+            fail("conversation_id type", listed.schema.field("conversation_id").type)
         # Only this user's workspaces, in the events themselves.
         cur.execute("select distinct workspace_id from events order by 1")
         seen = [row[0] for row in cur.fetchall()]

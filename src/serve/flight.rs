@@ -403,6 +403,21 @@ impl FlightSql {
         self.info_of(&schema, ticket, descriptor)
     }
 
+    /// The FlightInfo of a metadata command: its ticket is the command.
+    async fn metadata_info(
+        &self,
+        request: Request<FlightDescriptor>,
+        schema: &Schema,
+        ticket: Vec<u8>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        Ok(Response::new(self.info_of(
+            schema,
+            ticket,
+            request.into_inner(),
+        )?))
+    }
+
     fn info_of(
         &self,
         schema: &Schema,
@@ -609,14 +624,9 @@ impl FlightSqlService for FlightSql {
         query: CommandGetCatalogs,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = query.into_builder().schema();
-        let ticket = query.as_any().encode_to_vec();
-        Ok(Response::new(self.info_of(
-            &schema,
-            ticket,
-            request.into_inner(),
-        )?))
+        self.metadata_info(request, &schema, query.as_any().encode_to_vec())
+            .await
     }
 
     async fn do_get_catalogs(
@@ -637,14 +647,9 @@ impl FlightSqlService for FlightSql {
         query: CommandGetDbSchemas,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = query.clone().into_builder().schema();
-        let ticket = query.as_any().encode_to_vec();
-        Ok(Response::new(self.info_of(
-            &schema,
-            ticket,
-            request.into_inner(),
-        )?))
+        self.metadata_info(request, &schema, query.as_any().encode_to_vec())
+            .await
     }
 
     async fn do_get_schemas(
@@ -669,14 +674,9 @@ impl FlightSqlService for FlightSql {
         query: CommandGetTables,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = query.clone().into_builder().schema();
-        let ticket = query.as_any().encode_to_vec();
-        Ok(Response::new(self.info_of(
-            &schema,
-            ticket,
-            request.into_inner(),
-        )?))
+        self.metadata_info(request, &schema, query.as_any().encode_to_vec())
+            .await
     }
 
     async fn do_get_tables(
@@ -724,14 +724,9 @@ impl FlightSqlService for FlightSql {
         query: CommandGetTableTypes,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = query.into_builder().schema();
-        let ticket = query.as_any().encode_to_vec();
-        Ok(Response::new(self.info_of(
-            &schema,
-            ticket,
-            request.into_inner(),
-        )?))
+        self.metadata_info(request, &schema, query.as_any().encode_to_vec())
+            .await
     }
 
     async fn do_get_table_types(
@@ -751,14 +746,9 @@ impl FlightSqlService for FlightSql {
         query: CommandGetSqlInfo,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = query.clone().into_builder(&self.info).schema();
-        let ticket = query.as_any().encode_to_vec();
-        Ok(Response::new(self.info_of(
-            &schema,
-            ticket,
-            request.into_inner(),
-        )?))
+        self.metadata_info(request, &schema, query.as_any().encode_to_vec())
+            .await
     }
 
     async fn do_get_sql_info(

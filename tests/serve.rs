@@ -901,5 +901,8 @@ fn adbc_over_flight_sql_logs_in_keeps_its_session_and_sees_only_its_workspaces()
         &[&flight, "alice", "alice-pass", &expected],
     );
     assert_eq!(stdout.trim(), "ok");
+    // A raw Flight client: tickets read once, forged tokens, CloseSession.
+    let stdout = python_client("flight_raw.py", &[&flight, "admin", "admin-pass"]);
+    assert_eq!(stdout.trim(), "ok");
     assert!(server.stop().success());
 }

@@ -460,6 +460,13 @@ async fn read_only_plan(
     Ok(plan)
 }
 
+/// Flight's `CloseSessionResult` message.
+#[derive(Clone, PartialEq, prost::Message)]
+struct CloseSessionResult {
+    #[prost(int32, tag = "1")]
+    status: i32,
+}
+
 type DoGetStream =
     Pin<Box<dyn Stream<Item = Result<arrow_flight::FlightData, Status>> + Send + 'static>>;
 
@@ -886,6 +893,37 @@ impl FlightSqlService for FlightSql {
             .lock()
             .remove(query.prepared_statement_handle.as_ref());
         Ok(())
+    }
+
+    /// CloseSession (Flight's session actions, which arrow-flight 59 has no
+    /// types for): the token and its session are dropped.
+    async fn do_action_fallback(
+        &self,
+        request: Request<Action>,
+    ) -> Result<Response<<Self as FlightService>::DoActionStream>, Status> {
+        if request.get_ref().r#type != "CloseSession" {
+            return Err(Status::unimplemented(format!(
+                "convlake does not serve the action '{}'",
+                request.get_ref().r#type
+            )));
+        }
+        self.session(&request).await?;
+        let header = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if let Some(token) = header.strip_prefix("Bearer ") {
+            self.sessions.lock().remove(token.trim());
+        }
+        // CloseSessionResult { status: CLOSED (1) }.
+        let closed = CloseSessionResult { status: 1 };
+        let body = arrow_flight::Result {
+            body: closed.encode_to_vec().into(),
+        };
+        Ok(Response::new(Box::pin(futures::stream::iter(vec![Ok(
+            body,
+        )]))))
     }
 
     async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}

@@ -25,17 +25,12 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve_load import rss_kib  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 SETS = ["set convlake.period = 'all'", "set convlake.timezone = 'Europe/Paris'"]
 QUERY = "select * from conversation_list"
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class Peak:

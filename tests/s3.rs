@@ -64,6 +64,23 @@ fn start_moto() -> Moto {
     moto
 }
 
+/// A new bucket on `moto`, and a store over it.
+fn bucket(moto: &Moto, name: &str) -> Arc<dyn ObjectStore> {
+    let status = http(moto.port, "PUT", &format!("/{name}")).unwrap();
+    assert!(status.contains("200"), "creating the bucket: {status}");
+    Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(format!("http://127.0.0.1:{}", moto.port))
+            .with_allow_http(true)
+            .with_bucket_name(name)
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .with_region("us-east-1")
+            .build()
+            .unwrap(),
+    )
+}
+
 fn s3_env(port: u16) -> [(&'static str, String); 5] {
     [
         ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
@@ -133,19 +150,7 @@ fn same_on_s3_as_local(port: u16, sql: &str) -> String {
 #[tokio::test]
 async fn a_lake_on_s3_answers_like_the_local_one_and_names_bad_files() {
     let moto = start_moto();
-    let status = http(moto.port, "PUT", "/lake").unwrap();
-    assert!(status.contains("200"), "creating the bucket: {status}");
-    let store: Arc<dyn ObjectStore> = Arc::new(
-        AmazonS3Builder::new()
-            .with_endpoint(format!("http://127.0.0.1:{}", moto.port))
-            .with_allow_http(true)
-            .with_bucket_name("lake")
-            .with_access_key_id("test")
-            .with_secret_access_key("test")
-            .with_region("us-east-1")
-            .build()
-            .unwrap(),
-    );
+    let store = bucket(&moto, "lake");
     let uploaded = upload_dir(&store, Path::new(convlake::SAMPLE_LAKE), "sample").await;
     assert!(uploaded > 50, "{uploaded} files");
 
@@ -247,19 +252,7 @@ async fn download_dir(store: &Arc<dyn ObjectStore>, prefix: &str, dir: &Path) ->
 #[tokio::test]
 async fn an_export_to_s3_commits_by_a_conditional_manifest_and_reads_back() {
     let moto = start_moto();
-    let status = http(moto.port, "PUT", "/exports").unwrap();
-    assert!(status.contains("200"), "creating the bucket: {status}");
-    let store: Arc<dyn ObjectStore> = Arc::new(
-        AmazonS3Builder::new()
-            .with_endpoint(format!("http://127.0.0.1:{}", moto.port))
-            .with_allow_http(true)
-            .with_bucket_name("exports")
-            .with_access_key_id("test")
-            .with_secret_access_key("test")
-            .with_region("us-east-1")
-            .build()
-            .unwrap(),
-    );
+    let store = bucket(&moto, "exports");
     let dir = tempfile::tempdir().unwrap();
     let sets = "set convlake.period = 'last_30_days'; set convlake.timezone = 'Europe/Paris'";
     let expected = convlake(
@@ -342,19 +335,7 @@ async fn an_export_to_s3_commits_by_a_conditional_manifest_and_reads_back() {
 #[tokio::test]
 async fn the_export_daemon_runs_a_nightly_job_into_s3() {
     let moto = start_moto();
-    let status = http(moto.port, "PUT", "/exports").unwrap();
-    assert!(status.contains("200"), "creating the bucket: {status}");
-    let store: Arc<dyn ObjectStore> = Arc::new(
-        AmazonS3Builder::new()
-            .with_endpoint(format!("http://127.0.0.1:{}", moto.port))
-            .with_allow_http(true)
-            .with_bucket_name("exports")
-            .with_access_key_id("test")
-            .with_secret_access_key("test")
-            .with_region("us-east-1")
-            .build()
-            .unwrap(),
-    );
+    let store = bucket(&moto, "exports");
     let dir = tempfile::tempdir().unwrap();
     // "Nightly" every two seconds, so that the test sees runs come.
     let config = dir.path().join("exports.toml");

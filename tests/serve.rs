@@ -180,6 +180,23 @@ fn python_client(name: &str, args: &[&str]) -> String {
     stdout
 }
 
+/// conversation_list's columns, as SPEC.md §4 names them (sql/), in order.
+fn list_columns() -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
+        .args([
+            "--lake",
+            convlake::SAMPLE_LAKE,
+            "sql",
+            "-f",
+            "csv",
+            "select * from conversation_list limit 0",
+        ])
+        .output()
+        .unwrap();
+    let header = String::from_utf8(out.stdout).unwrap();
+    header.trim().split(',').map(str::to_string).collect()
+}
+
 /// What the CLI answers for `sql` on the sample lake, as the one value.
 fn cli_value(statements: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
@@ -722,20 +739,7 @@ fn dbeaver_metabase_and_grafana_introspection_is_answered() {
             .map(|(v, _)| v.to_string())
             .chain(["report_status".to_string()]),
     );
-    // conversation_list's columns, as SPEC.md §4 names them (sql/).
-    let out = Command::new(env!("CARGO_BIN_EXE_convlake"))
-        .args([
-            "--lake",
-            convlake::SAMPLE_LAKE,
-            "sql",
-            "-f",
-            "csv",
-            "select * from conversation_list limit 0",
-        ])
-        .output()
-        .unwrap();
-    let header = String::from_utf8(out.stdout).unwrap();
-    let columns = quoted(&mut header.trim().split(',').map(str::to_string));
+    let columns = quoted(&mut list_columns().into_iter());
     let expected = format!(
         "{{\"tables\": [\"events\", \"contacts\", \"users\", \"teams\", \"channels\", \
          \"establishments\", \"workspaces\"], \"views\": [{views}], \"list_columns\": [{columns}]}}"
@@ -846,23 +850,7 @@ fn adbc_over_flight_sql_logs_in_keeps_its_session_and_sees_only_its_workspaces()
         cli_value(&format!("{sets}; select opened from conversation_summary")),
         cli_value(&format!("{sets}; select closed from conversation_summary"))
     );
-    let header = Command::new(env!("CARGO_BIN_EXE_convlake"))
-        .args([
-            "--lake",
-            convlake::SAMPLE_LAKE,
-            "sql",
-            "-f",
-            "csv",
-            "select * from conversation_list limit 0",
-        ])
-        .output()
-        .unwrap();
-    let columns: Vec<String> = String::from_utf8(header.stdout)
-        .unwrap()
-        .trim()
-        .split(',')
-        .map(|c| format!("\"{c}\""))
-        .collect();
+    let columns: Vec<String> = list_columns().iter().map(|c| format!("\"{c}\"")).collect();
     let week = "set convlake.period = 'last_7_days'; set convlake.timezone = 'Europe/Paris'; \
                 set convlake.workspace = 'ws01'; set convlake.as_of = '2026-11-30T12:00:00Z'";
     let summary_week = format!(

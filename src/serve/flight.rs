@@ -223,6 +223,16 @@ fn password_ok(users: &Users, user: &str, password: &str) -> bool {
         && known.is_some()
 }
 
+/// The `authorization` header's bearer token, if any.
+fn bearer<T>(request: &Request<T>) -> Option<&str> {
+    request
+        .metadata()
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
 fn anonymous() -> Principal {
     Principal {
         user: "anonymous".into(),
@@ -257,12 +267,7 @@ impl FlightSql {
     /// The session of the request's bearer token; with no users file, of
     /// the client's connection when it sends none.
     async fn session<T>(&self, request: &Request<T>) -> Result<Arc<FlightSession>, Status> {
-        let header = request
-            .metadata()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if let Some(token) = header.strip_prefix("Bearer ") {
+        if let Some(token) = bearer(request) {
             let mut sessions = self.sessions.lock();
             let found = sessions.get(token.trim()).cloned();
             return match found {
@@ -359,14 +364,9 @@ impl FlightSql {
                 ))));
             }
             Statement::ShowVariable { variable } => {
-                let name = variable
-                    .iter()
-                    .map(|v| v.value.to_ascii_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(".");
-                if let Some(parameter) = name.strip_prefix("convlake.") {
+                if let (name, Some(parameter)) = session::shown_parameter(variable) {
                     let value =
-                        session::parameter_value(&session.ctx, parameter).map_err(refused)?;
+                        session::parameter_value(&session.ctx, &parameter).map_err(refused)?;
                     let schema =
                         Arc::new(Schema::new(vec![Field::new(&name, DataType::Utf8, false)]));
                     let batch = RecordBatch::try_new(
@@ -908,12 +908,7 @@ impl FlightSqlService for FlightSql {
             )));
         }
         self.session(&request).await?;
-        let header = request
-            .metadata()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if let Some(token) = header.strip_prefix("Bearer ") {
+        if let Some(token) = bearer(&request) {
             self.sessions.lock().remove(token.trim());
         }
         // CloseSessionResult { status: CLOSED (1) }.

@@ -543,14 +543,10 @@ impl Rules {
                 Some(Ok(Response::Execution(Tag::new("RESET"))))
             }
             Statement::ShowVariable { variable } => {
-                let name = variable
-                    .iter()
-                    .map(|v| v.value.to_ascii_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(".");
-                let parameter = name.strip_prefix("convlake.")?;
+                let (name, parameter) = session::shown_parameter(variable);
+                let parameter = parameter?;
                 Some(
-                    session::parameter_value(ctx, parameter)
+                    session::parameter_value(ctx, &parameter)
                         .map_err(refused)
                         .and_then(|value| one_value(&name, &value))
                         .map(Response::Query),
@@ -576,12 +572,8 @@ impl Rules {
                 vec![]
             }
             Statement::ShowVariable { variable } => {
-                let name = variable
-                    .iter()
-                    .map(|v| v.value.to_ascii_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(".");
-                name.strip_prefix("convlake.")?;
+                let (name, parameter) = session::shown_parameter(variable);
+                parameter?;
                 vec![Field::new(name, DataType::Utf8, false)]
             }
             _ => return None,

@@ -306,6 +306,20 @@ pub fn convlake_assignment(set: &Set) -> Option<(String, String)> {
     }
 }
 
+/// `SHOW a.b`'s name, lower case, and the report parameter it names
+/// (`convlake.period` → `period`), if it names one.
+pub fn shown_parameter(
+    variable: &[datafusion::sql::sqlparser::ast::Ident],
+) -> (String, Option<String>) {
+    let name = variable
+        .iter()
+        .map(|v| v.value.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(".");
+    let parameter = name.strip_prefix("convlake.").map(str::to_string);
+    (name, parameter)
+}
+
 /// `SET statement_timeout = …`: the time a statement may run, checked
 /// (`None` for other settings; `Some(Err)` for a value that is not one;
 /// 0 is none).
